@@ -1,0 +1,59 @@
+"""Rating channels, with their GB/T 39046-2020 codes both ways.
+
+Interfaces in the field disagree on codes 6 and 7 (some swap hotline and SMS), so every mapping is
+explicit here and nothing is derived from declaration order."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    PC = "pc"  # PC web
+    MOBILE = "mobile"  # app, mini-program
+    QRCODE = "qrcode"
+    HALL_PAD = "hall_pad"  # window rating tablet (评价器)
+    HALL_TERMINAL = "hall_terminal"  # kiosk or other hall device
+    PHONE = "phone"  # hotline revisit
+    SMS = "sms"
+
+    @property
+    def national_code(self) -> int:
+        return _NATIONAL_CODES[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def on_site(self) -> bool:
+        """On-site channels rate a visit (一次一评); the others rate a case (一事一评)."""
+        return self in (Channel.HALL_PAD, Channel.HALL_TERMINAL)
+
+    @classmethod
+    def from_national_code(cls, code: int) -> Channel:
+        try:
+            return _BY_NATIONAL_CODE[code]
+        except KeyError:
+            raise ValueError(f"unknown GB/T 39046 channel code {code!r}") from None
+
+
+_NATIONAL_CODES = {
+    Channel.PC: 1,
+    Channel.MOBILE: 2,
+    Channel.QRCODE: 3,
+    Channel.HALL_PAD: 4,
+    Channel.HALL_TERMINAL: 5,
+    Channel.PHONE: 6,
+    Channel.SMS: 7,
+}
+_BY_NATIONAL_CODE = {code: channel for channel, code in _NATIONAL_CODES.items()}
+_LABELS = {
+    Channel.PC: "PC端",
+    Channel.MOBILE: "移动端",
+    Channel.QRCODE: "二维码",
+    Channel.HALL_PAD: "政务服务窗口评价器",
+    Channel.HALL_TERMINAL: "自助终端",
+    Channel.PHONE: "电话",
+    Channel.SMS: "短信",
+}

@@ -1,0 +1,119 @@
+"""Province configuration: everything in which provinces differ, as one typed object per province.
+
+Instances live in infra/provinces/; functions receive one as JSON (see core.settings) and validate it
+once at start. Code never branches on which province it serves."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from functions.core.domain.levels import Satisfaction
+from functions.core.domain.regions import RegionLevel, normalise_region_code, region_level
+
+
+@dataclass(frozen=True)
+class TagSets:
+    """Tags (词条) a rater may tick: one set for good ratings, one for bad ones."""
+
+    good: tuple[str, ...]
+    bad: tuple[str, ...]
+
+    def allowed(self, satisfaction: Satisfaction) -> tuple[str, ...]:
+        return self.good if satisfaction.good else self.bad
+
+
+@dataclass(frozen=True)
+class IndexRule:
+    """Score per satisfaction level and the prior that every subject starts from (Guizhou's rule)."""
+
+    scores: Mapping[int, int] = field(default_factory=lambda: {5: 10, 4: 8, 3: 6, 2: 4, 1: 2})
+    initial: float = 10.0
+    prior_weight: float = 1.0
+    # Fewer valid ratings than this and a subject is listed but not ranked on the public page.
+    min_ratings_to_rank: int = 30
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Working days from receipt of a ticket (Jiangsu's 2022 norm by default)."""
+
+    contact: int = 1
+    simple: int = 1
+    general: int = 5
+    complex: int = 15
+    remind_before_hours: int = 4
+
+
+@dataclass(frozen=True)
+class SmsTexts:
+    """Texts sent to applicants and departments. `{placeholders}` are filled at send time."""
+
+    invitation: str
+    help: str
+    thanks: str
+    opted_out: str
+    expired: str
+    ticket_notice: str
+    reply_notice: str
+    invitation_valid_days: int = 7
+    opt_out_words: tuple[str, ...] = ("退订", "TD", "T")
+
+
+@dataclass(frozen=True)
+class ProvinceConfig:
+    code: str  # 12 digits
+    name: str
+    tags: TagSets
+    sms: SmsTexts
+    index: IndexRule = field(default_factory=IndexRule)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    timezone: str = "Asia/Shanghai"
+    allow_follow_up: bool = False
+    # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
+    local_holidays: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (
+            normalise_region_code(self.code) != self.code
+            or region_level(self.code) is not RegionLevel.PROVINCE
+        ):
+            raise ValueError(f"province code must be a 12-digit province code, not {self.code!r}")
+        if sorted(self.index.scores) != [1, 2, 3, 4, 5]:
+            raise ValueError("the score table needs a score for each satisfaction level 1..5")
+        if self.index.prior_weight < 0:
+            raise ValueError("prior_weight cannot be negative")
+        if set(self.tags.good) & set(self.tags.bad):
+            raise ValueError("a tag cannot be both good and bad")
+        for name in ("contact", "simple", "general", "complex"):
+            if getattr(self.deadlines, name) < 1:
+                raise ValueError(f"deadline {name} must be at least 1 working day")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProvinceConfig:
+        index = dict(data.get("index", {}))
+        if "scores" in index:
+            index["scores"] = {int(level): int(score) for level, score in index["scores"].items()}
+        sms = dict(data["sms"])
+        if "opt_out_words" in sms:
+            sms["opt_out_words"] = tuple(sms["opt_out_words"])
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            tags=TagSets(good=tuple(data["tags"]["good"]), bad=tuple(data["tags"]["bad"])),
+            sms=SmsTexts(**sms),
+            index=IndexRule(**index),
+            deadlines=Deadlines(**data.get("deadlines", {})),
+            timezone=data.get("timezone", "Asia/Shanghai"),
+            allow_follow_up=bool(data.get("allow_follow_up", False)),
+            local_holidays=tuple(data.get("local_holidays", ())),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ProvinceConfig:
+        return cls.from_dict(json.loads(text))

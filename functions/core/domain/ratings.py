@@ -1,0 +1,326 @@
+"""A rating: parsing and checking what a channel sends, and the rating the system keeps.
+
+Parsing collects every problem it finds, so that a channel's developer sees all of them in one 400."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from functions.core.domain.channels import Channel
+from functions.core.domain.directory import ResolvedSubjects, SubjectKind, normalise_code
+from functions.core.domain.errors import ValidationFailed
+from functions.core.domain.levels import Satisfaction
+from functions.core.domain.personal import normalise_mobile, valid_credit_code, valid_resident_id
+from functions.core.domain.province import ProvinceConfig
+
+RATING_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+CASE_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./]{0,49}")  # GB/T 39046 办件编号 an..50
+MAX_COMMENT = 500
+MAX_TAGS = 10
+MAX_NAME = 50
+# Tablets' clocks drift; a rating up to this far ahead of the server's clock is taken as "now".
+CLOCK_SKEW = timedelta(minutes=2)
+# The 好差评 system dates from 国办发〔2019〕51号; nothing can have been rated before it.
+EARLIEST = datetime(2019, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+RATER_KINDS = ("person", "enterprise")
+
+_FIELDS = frozenset(
+    {"rating_id", "channel", "satisfaction", "subjects", "case_no", "tags", "comment", "rater", "rated_at"}
+)
+_RATER_FIELDS = frozenset({"phone", "name", "kind", "id_number"})
+
+
+@dataclass(frozen=True)
+class RaterInput:
+    """What a named rater gave. Lives only on the request path: it is protected before it is stored."""
+
+    kind: str
+    phone: str | None
+    name: str | None
+    id_number: str | None
+
+    @property
+    def named(self) -> bool:
+        return self.phone is not None
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    rating_id: str | None
+    channel: Channel
+    satisfaction: Satisfaction
+    subjects: Mapping[SubjectKind, str]
+    case_no: str | None
+    tags: tuple[str, ...]
+    comment: str | None
+    rater: RaterInput | None
+    rated_at: datetime | None
+    fingerprint: str  # of the body as sent: a retry with the same body is the same rating
+
+
+def fingerprint(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> RatingRequest:
+    if not isinstance(body, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    for name in sorted(set(body) - _FIELDS):
+        errors[name] = "unknown field"
+
+    rating_id = body.get("rating_id")
+    if rating_id is not None and (not isinstance(rating_id, str) or not RATING_ID.fullmatch(rating_id)):
+        errors["rating_id"] = "8-64 of A-Z a-z 0-9 _ -"
+
+    channel = None
+    raw_channel = body.get("channel")
+    if raw_channel is None:
+        errors["channel"] = "required"
+    else:
+        try:
+            channel = Channel(raw_channel)
+        except ValueError:
+            errors["channel"] = f"must be one of {', '.join(c.value for c in Channel)}"
+
+    satisfaction = None
+    raw_level = body.get("satisfaction")
+    if raw_level is None:
+        errors["satisfaction"] = "required"
+    elif isinstance(raw_level, bool) or not isinstance(raw_level, int) or not 1 <= raw_level <= 5:
+        errors["satisfaction"] = "an integer from 1 (非常不满意) to 5 (非常满意)"
+    else:
+        satisfaction = Satisfaction(raw_level)
+
+    subjects = _parse_subjects(body.get("subjects"), errors)
+
+    case_no = body.get("case_no")
+    if case_no is not None and (not isinstance(case_no, str) or not CASE_NO.fullmatch(case_no)):
+        errors["case_no"] = "at most 50 of A-Z a-z 0-9 _ - . /"
+
+    tags = _parse_tags(body.get("tags"), satisfaction, province, errors)
+
+    comment = body.get("comment")
+    if comment is not None:
+        if not isinstance(comment, str):
+            errors["comment"] = "must be a string"
+        elif len(comment) > MAX_COMMENT:
+            errors["comment"] = f"at most {MAX_COMMENT} characters"
+        else:
+            comment = comment.strip() or None
+
+    rater = _parse_rater(body.get("rater"), errors)
+    rated_at = _parse_rated_at(body.get("rated_at"), now, errors)
+
+    if errors:
+        raise ValidationFailed(errors)
+    assert channel is not None and satisfaction is not None and subjects is not None
+    return RatingRequest(
+        rating_id=rating_id,
+        channel=channel,
+        satisfaction=satisfaction,
+        subjects=subjects,
+        case_no=case_no,
+        tags=tags,
+        comment=comment,
+        rater=rater,
+        rated_at=rated_at,
+        fingerprint=fingerprint(body),
+    )
+
+
+def _parse_subjects(raw: Any, errors: dict[str, str]) -> dict[SubjectKind, str] | None:
+    if raw is None:
+        errors["subjects"] = "required: at least a department or a region"
+        return None
+    if not isinstance(raw, dict):
+        errors["subjects"] = "must be an object"
+        return None
+    subjects: dict[SubjectKind, str] = {}
+    for name, code in raw.items():
+        try:
+            kind = SubjectKind(name)
+        except ValueError:
+            errors[f"subjects.{name}"] = "unknown subject kind"
+            continue
+        try:
+            subjects[kind] = normalise_code(kind, code, f"subjects.{name}")
+        except ValidationFailed as e:
+            errors.update(e.fields)
+    if not raw.keys() & {"department", "region"} and "subjects" not in errors:
+        errors["subjects"] = "name at least a department or a region"
+    return subjects
+
+
+def _parse_tags(
+    raw: Any, satisfaction: Satisfaction | None, province: ProvinceConfig, errors: dict[str, str]
+) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        errors["tags"] = "must be a list of strings"
+        return ()
+    if len(raw) > MAX_TAGS:
+        errors["tags"] = f"at most {MAX_TAGS} tags"
+        return ()
+    if len(set(raw)) != len(raw):
+        errors["tags"] = "a tag appears twice"
+        return ()
+    if satisfaction is not None:
+        allowed = province.tags.allowed(satisfaction)
+        outside = [t for t in raw if t not in allowed]
+        if outside:
+            polarity = "good" if satisfaction.good else "bad"
+            errors["tags"] = f"not among {province.name}'s tags for a {polarity} rating: {', '.join(outside)}"
+    return tuple(raw)
+
+
+def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors["rater"] = "must be an object"
+        return None
+    for name in sorted(set(raw) - _RATER_FIELDS):
+        errors[f"rater.{name}"] = "unknown field"
+    kind = raw.get("kind", "person")
+    if kind not in RATER_KINDS:
+        errors["rater.kind"] = "person or enterprise"
+    phone = raw.get("phone")
+    if phone is not None:
+        normalised = normalise_mobile(phone) if isinstance(phone, str) else None
+        if normalised is None:
+            errors["rater.phone"] = "a mainland mobile number: 11 digits starting 13-19"
+        phone = normalised
+    name = raw.get("name")
+    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME):
+        errors["rater.name"] = f"1-{MAX_NAME} characters"
+    id_number = raw.get("id_number")
+    if id_number is not None:
+        ok = isinstance(id_number, str) and (
+            valid_credit_code(id_number) if kind == "enterprise" else valid_resident_id(id_number)
+        )
+        if not ok:
+            errors["rater.id_number"] = (
+                "a unified social credit code"
+                if kind == "enterprise"
+                else "an 18-character resident ID number"
+            )
+    if (name is not None or id_number is not None) and phone is None and "rater.phone" not in errors:
+        errors["rater.phone"] = "required when a name or ID number is given"
+    return RaterInput(
+        kind=kind if isinstance(kind, str) else "person",
+        phone=phone,
+        name=name.strip() if isinstance(name, str) else None,
+        id_number=id_number.upper() if isinstance(id_number, str) else None,
+    )
+
+
+def _parse_rated_at(raw: Any, now: datetime, errors: dict[str, str]) -> datetime | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        errors["rated_at"] = "an ISO 8601 time with offset"
+        return None
+    try:
+        rated_at = datetime.fromisoformat(raw)
+    except ValueError:
+        errors["rated_at"] = "an ISO 8601 time with offset, e.g. 2026-09-30T17:00:00+08:00"
+        return None
+    if rated_at.tzinfo is None:
+        errors["rated_at"] = "needs a UTC offset, e.g. +08:00"
+        return None
+    if rated_at > now + CLOCK_SKEW:
+        errors["rated_at"] = "in the future"
+        return None
+    if rated_at < EARLIEST:
+        errors["rated_at"] = "before the 好差评 system existed (2019-12-01)"
+        return None
+    return rated_at
+
+
+@dataclass(frozen=True)
+class ProtectedRater:
+    """A named rater as stored: the phone encrypted, a keyed hash to match it, a masked form to show."""
+
+    kind: str
+    phone_masked: str
+    phone_hash: str
+    sealed: bytes  # phone, name and ID number, encrypted together
+
+
+@dataclass(frozen=True)
+class Rating:
+    rating_id: str
+    channel: Channel
+    satisfaction: Satisfaction
+    subjects: Mapping[SubjectKind, str]
+    paths: tuple[str, ...]
+    department: str | None
+    region: str
+    case_no: str | None
+    tags: tuple[str, ...]
+    comment: str | None
+    rater: ProtectedRater | None
+    rater_kind: str | None
+    rated_at: datetime
+    received_at: datetime
+    day: str  # local date in the province's time zone: the bucket indices count by
+    fingerprint: str
+    valid: bool = True
+
+    @property
+    def good(self) -> bool:
+        return self.satisfaction.good
+
+    @property
+    def named(self) -> bool:
+        return self.rater is not None
+
+    @property
+    def ticket_id(self) -> str | None:
+        """A bad rating knows its ticket's id before the ticket exists: the ticket is opened from the
+        ratings stream under this id, so the answer to the channel can name it at once."""
+        return None if self.good else ticket_id_for(self.rating_id)
+
+
+def ticket_id_for(rating_id: str) -> str:
+    return f"tk-{rating_id}"
+
+
+def build_rating(
+    request: RatingRequest,
+    resolved: ResolvedSubjects,
+    rating_id: str,
+    rater: ProtectedRater | None,
+    province: ProvinceConfig,
+    now: datetime,
+) -> Rating:
+    zone = ZoneInfo(province.timezone)
+    rated_at = min(request.rated_at or now, now).astimezone(zone)
+    return Rating(
+        rating_id=rating_id,
+        channel=request.channel,
+        satisfaction=request.satisfaction,
+        subjects=resolved.named,
+        paths=resolved.paths,
+        department=resolved.department,
+        region=resolved.region,
+        case_no=request.case_no,
+        tags=request.tags,
+        comment=request.comment,
+        rater=rater,
+        rater_kind=request.rater.kind if request.rater else None,
+        rated_at=rated_at,
+        received_at=now.astimezone(zone),
+        day=rated_at.date().isoformat(),
+        fingerprint=request.fingerprint,
+    )

@@ -1,0 +1,90 @@
+"""Configuration of a function, read from its environment once, validated, and typed.
+
+Nothing reads os.environ anywhere else. Tests and the local stack build a Settings directly or set the
+environment before the first request."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from functions.core.domain.province import ProvinceConfig
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    province: ProvinceConfig
+    ratings_table: str
+    cases_table: str
+    directory_table: str
+    # sha256 hex of each accepted channel key → a short label (the key's position) for logs.
+    channel_key_digests: Mapping[str, str] = field(repr=False)
+    token_secret: bytes = field(repr=False)
+    token_issuer: str
+    personal_data_secret: bytes = field(repr=False)
+    directory_cache_seconds: float = 300.0
+    stage: str = "local"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        prefix = env.get("TABLE_PREFIX", "haochaping")
+        keys = [k.strip() for k in env.get("LOCAL_API_KEYS", "local-demo-key").split(",") if k.strip()]
+        if not keys:
+            raise SettingsError("LOCAL_API_KEYS names no key")
+        return cls(
+            province=_province(env),
+            ratings_table=env.get("RATINGS_TABLE", f"{prefix}-ratings"),
+            cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
+            directory_table=env.get("DIRECTORY_TABLE", f"{prefix}-directory"),
+            channel_key_digests={key_digest(k): f"key{i + 1}" for i, k in enumerate(keys)},
+            token_secret=_secret(env, "TOKEN_SECRET"),
+            token_issuer=env.get("TOKEN_ISSUER", "haochaping-local"),
+            personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
+            directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
+            stage=env.get("STAGE", "local"),
+        )
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _province(env: Mapping[str, str]) -> ProvinceConfig:
+    if "PROVINCE_CONFIG" in env:
+        text = env["PROVINCE_CONFIG"]
+    elif "PROVINCE_CONFIG_FILE" in env:
+        text = Path(env["PROVINCE_CONFIG_FILE"]).read_text(encoding="utf-8")
+    else:
+        raise SettingsError("set PROVINCE_CONFIG (JSON) or PROVINCE_CONFIG_FILE (a path to it)")
+    try:
+        return ProvinceConfig.from_json(text)
+    except (ValueError, KeyError, TypeError) as e:
+        raise SettingsError(f"province configuration is invalid: {e}") from e
+
+
+def _secret(env: Mapping[str, str], name: str) -> bytes:
+    value = env.get(name)
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    try:
+        secret = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError as e:
+        raise SettingsError(f"{name} must be base64") from e
+    if len(secret) < 32:
+        raise SettingsError(f"{name} must hold at least 32 bytes")
+    return secret
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()

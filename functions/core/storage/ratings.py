@@ -1,0 +1,185 @@
+"""Ratings in DynamoDB.
+
+Accepting a rating is one write request. Without a case number it is a conditional PutItem on the
+rating id (the client's idempotency key). With one it is a single TransactWriteItems that puts the
+rating and claims the case, both conditional, so neither a retry nor a second rating of the same case
+can slip in between two requests. A failed condition returns the stored item in the same answer
+(ReturnValuesOnConditionCheckFailure), which tells a replay from a conflict without another read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from functions.core.domain.channels import Channel
+from functions.core.domain.directory import SubjectKind
+from functions.core.domain.errors import CaseAlreadyRated, Conflict
+from functions.core.domain.levels import Satisfaction
+from functions.core.domain.ratings import ProtectedRater, Rating
+
+
+@dataclass(frozen=True)
+class Accepted:
+    rating: Rating
+    created: bool  # False: a retry of a rating already stored, answered as before
+
+
+class DynamoRatings:
+    def __init__(self, client: Any, ratings_table: str, cases_table: str) -> None:
+        self._client = client
+        self._ratings = ratings_table
+        self._cases = cases_table
+        # The last request's consumed capacity, for metrics and the benchmark.
+        self.last_consumed: list[dict[str, Any]] = []
+
+    def accept(self, rating: Rating) -> Accepted:
+        item = rating_to_item(rating)
+        if rating.case_no is None:
+            return self._put(rating, item)
+        return self._put_claiming_case(rating, item)
+
+    def _put(self, rating: Rating, item: dict[str, Any]) -> Accepted:
+        try:
+            answer = self._client.put_item(
+                TableName=self._ratings,
+                Item=item,
+                ConditionExpression="attribute_not_exists(rating_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as e:
+            stored = e.response.get("Item") or self._get_item(rating.rating_id)
+            return self._replay(rating, stored)
+        self.last_consumed = [answer.get("ConsumedCapacity", {})]
+        return Accepted(rating, created=True)
+
+    def _put_claiming_case(self, rating: Rating, item: dict[str, Any]) -> Accepted:
+        assert rating.case_no is not None
+        try:
+            answer = self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._ratings,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(rating_id)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._cases,
+                            "Key": {"case_no": {"S": rating.case_no}},
+                            "UpdateExpression": "SET rating_id = :r, rated_at = :t",
+                            "ConditionExpression": "attribute_not_exists(rating_id)",
+                            "ExpressionAttributeValues": {
+                                ":r": {"S": rating.rating_id},
+                                ":t": {"S": rating.rated_at.isoformat()},
+                            },
+                        }
+                    },
+                ],
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self._client.exceptions.TransactionCanceledException as e:
+            reasons = e.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                stored = reasons[0].get("Item") or self._get_item(rating.rating_id)
+                return self._replay(rating, stored)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise CaseAlreadyRated(f"case {rating.case_no} has been rated already") from None
+            raise
+        self.last_consumed = answer.get("ConsumedCapacity", [])
+        return Accepted(rating, created=True)
+
+    def _replay(self, rating: Rating, stored: Mapping[str, Any] | None) -> Accepted:
+        if stored is None:  # deleted between the two requests: cannot happen with our writers
+            raise Conflict(f"rating {rating.rating_id} changed while it was being stored")
+        previous = item_to_rating(stored)
+        if previous.fingerprint != rating.fingerprint:
+            raise Conflict(
+                f"rating_id {rating.rating_id} was used before with another body; "
+                "use a new rating_id for a new rating"
+            )
+        return Accepted(previous, created=False)
+
+    def get(self, rating_id: str) -> Rating | None:
+        item = self._get_item(rating_id)
+        return item_to_rating(item) if item else None
+
+    def _get_item(self, rating_id: str) -> dict[str, Any] | None:
+        answer = self._client.get_item(
+            TableName=self._ratings, Key={"rating_id": {"S": rating_id}}, ConsistentRead=True
+        )
+        return answer.get("Item")
+
+
+def rating_to_item(rating: Rating) -> dict[str, Any]:
+    """The stored form. Everything the index and ticket consumers need is on the item, so the stream
+    record alone is enough to count it: paths (every subject it counts for), day, validity."""
+    item: dict[str, Any] = {
+        "rating_id": {"S": rating.rating_id},
+        "channel": {"S": rating.channel.value},
+        "satisfaction": {"N": str(int(rating.satisfaction))},
+        "subjects": {"M": {kind.value: {"S": code} for kind, code in rating.subjects.items()}},
+        "paths": {"L": [{"S": key} for key in rating.paths]},
+        "region": {"S": rating.region},
+        "rated_at": {"S": rating.rated_at.isoformat()},
+        "received_at": {"S": rating.received_at.isoformat()},
+        "day": {"S": rating.day},
+        "fp": {"S": rating.fingerprint},
+        "valid": {"BOOL": rating.valid},
+    }
+    if rating.department:
+        item["department"] = {"S": rating.department}
+    if rating.case_no:
+        item["case_no"] = {"S": rating.case_no}
+    if rating.tags:
+        item["tags"] = {"L": [{"S": tag} for tag in rating.tags]}
+    if rating.comment:
+        item["comment"] = {"S": rating.comment}
+    if rating.rater_kind:
+        item["rater_kind"] = {"S": rating.rater_kind}
+    if rating.rater:
+        item["rater"] = {
+            "M": {
+                "phone_masked": {"S": rating.rater.phone_masked},
+                "phone_hash": {"S": rating.rater.phone_hash},
+                "sealed": {"B": rating.rater.sealed},
+            }
+        }
+    return item
+
+
+def item_to_rating(item: Mapping[str, Any]) -> Rating:
+    rater = None
+    if "rater" in item:
+        stored = item["rater"]["M"]
+        rater = ProtectedRater(
+            kind=item.get("rater_kind", {}).get("S", "person"),
+            phone_masked=stored["phone_masked"]["S"],
+            phone_hash=stored["phone_hash"]["S"],
+            sealed=bytes(stored["sealed"]["B"]),
+        )
+    return Rating(
+        rating_id=item["rating_id"]["S"],
+        channel=Channel(item["channel"]["S"]),
+        satisfaction=Satisfaction(int(item["satisfaction"]["N"])),
+        subjects={SubjectKind(k): v["S"] for k, v in item["subjects"]["M"].items()},
+        paths=tuple(v["S"] for v in item["paths"]["L"]),
+        department=item.get("department", {}).get("S"),
+        region=item["region"]["S"],
+        case_no=item.get("case_no", {}).get("S"),
+        tags=tuple(v["S"] for v in item.get("tags", {}).get("L", [])),
+        comment=item.get("comment", {}).get("S"),
+        rater=rater,
+        rater_kind=item.get("rater_kind", {}).get("S"),
+        rated_at=datetime.fromisoformat(item["rated_at"]["S"]),
+        received_at=datetime.fromisoformat(item["received_at"]["S"]),
+        day=item["day"]["S"],
+        fingerprint=item["fp"]["S"],
+        valid=item["valid"]["BOOL"],
+    )

@@ -1,0 +1,93 @@
+"""The DynamoDB tables, defined once. The local stack creates them from these specs and the CDK app
+(infra/) declares them from the same specs, so the two cannot drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: str = "S"  # S, N or B
+
+
+@dataclass(frozen=True)
+class GlobalIndex:
+    name: str
+    partition: Key
+    sort: Key | None = None
+    projection: str = "ALL"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_name: str  # also the suffix of the physical name: haochaping-<stage>-ratings
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[GlobalIndex, ...] = ()
+    stream: str | None = None  # StreamViewType
+    ttl_attribute: str | None = None
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.logical_name}"
+
+    def attribute_definitions(self) -> list[dict[str, str]]:
+        keys: dict[str, str] = {}
+        for key in (self.partition, self.sort):
+            if key:
+                keys[key.name] = key.type
+        for index in self.indexes:
+            for key in (index.partition, index.sort):
+                if key:
+                    keys[key.name] = key.type
+        return [{"AttributeName": name, "AttributeType": kind} for name, kind in keys.items()]
+
+    def create_table_request(self, table_name: str) -> dict[str, Any]:
+        """Arguments for DynamoDB CreateTable (on-demand billing, as deployed)."""
+        request: dict[str, Any] = {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": self.attribute_definitions(),
+            "KeySchema": _key_schema(self.partition, self.sort),
+        }
+        if self.indexes:
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.partition, index.sort),
+                    "Projection": {"ProjectionType": index.projection},
+                }
+                for index in self.indexes
+            ]
+        if self.stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": self.stream}
+        return request
+
+
+def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+# Every rating, keyed by its id (the client's idempotency key when it sent one). The stream feeds the
+# indices and the ticket process; MODIFY events carry old and new images so that counters can apply
+# new − old when a rating turns invalid on appeal.
+RATINGS = TableSpec("ratings", Key("rating_id"), stream="NEW_AND_OLD_IMAGES")
+
+# Cases (办件) by case number: claimed by the rating of that case (one rating per case) and, once the
+# SMS issue lands, written when a case completes so the applicant can be invited to rate.
+CASES = TableSpec("cases", Key("case_no"), ttl_attribute="expires_at")
+
+# The directory: one item per (kind, code); the by_parent index lists an entry's children by kind.
+DIRECTORY = TableSpec(
+    "directory",
+    Key("kind"),
+    Key("code"),
+    indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
+)
+
+TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY)

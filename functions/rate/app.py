@@ -1,0 +1,115 @@
+"""The rate function: ratings, the directory and the OpenAPI document, as in API.md.
+
+Each view parses, calls the domain and shapes the answer; nothing else happens on the request path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, Response
+
+from functions.core.http.api import handles_errors, json_response, query_param, read_json, read_text
+from functions.core.http.auth import authenticate, require_admin, require_channel, require_person
+from functions.core.observability import count, end_request, logger, start_request
+from functions.rate import wiring
+from functions.rate.service import accepted_answer, rating_view
+
+app = Chalice(app_name="haochaping-rate")
+
+# Content types are checked by the views themselves, so a wrong one gets the contract's error shape
+# instead of Chalice's own.
+ANY = ["*/*"]
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@app.middleware("http")
+def request_scope(event: Any, get_response: Any) -> Response:
+    start_request("rate", event.context)
+    try:
+        return get_response(event)
+    finally:
+        end_request()
+
+
+def _caller() -> Any:
+    request = app.current_request
+    return authenticate(request.headers, wiring.runtime().settings)
+
+
+@app.route("/v1/ratings", methods=["POST"], content_types=ANY)
+@handles_errors
+def post_rating() -> Response:
+    require_channel(_caller())
+    body = read_json(app.current_request)
+    accepted = wiring.runtime().ratings.accept(body)
+    rating = accepted.rating
+    if accepted.created:
+        count("RatingAccepted", channel=rating.channel.value, polarity="good" if rating.good else "bad")
+        logger.info(
+            "rating accepted",
+            extra={"rating_id": rating.rating_id, "channel": rating.channel.value, "good": rating.good},
+        )
+    return json_response(accepted_answer(rating), 201 if accepted.created else 200)
+
+
+@app.route("/v1/ratings/{rating_id}", methods=["GET"], content_types=ANY)
+@handles_errors
+def get_rating(rating_id: str) -> Response:
+    caller = _caller()
+    require_person(caller)
+    return json_response(rating_view(wiring.runtime().ratings.get(rating_id, caller)))
+
+
+@app.route("/v1/directory/{kind}/{code}", methods=["PUT"], content_types=ANY)
+@handles_errors
+def put_directory_entry(kind: str, code: str) -> Response:
+    require_admin(_caller())
+    body = read_json(app.current_request)
+    entry, created = wiring.runtime().directory.put(kind, code, body)
+    return json_response(entry.as_dict(), 201 if created else 200)
+
+
+@app.route("/v1/directory/{kind}/{code}", methods=["GET"], content_types=ANY)
+@handles_errors
+def get_directory_entry(kind: str, code: str) -> Response:
+    _caller()
+    return json_response(wiring.runtime().directory.get(kind, code).as_dict())
+
+
+@app.route("/v1/directory/{kind}", methods=["GET"], content_types=ANY)
+@handles_errors
+def list_directory(kind: str) -> Response:
+    _caller()
+    parent, entries = wiring.runtime().directory.children(kind, query_param(app.current_request, "parent"))
+    return json_response(
+        {
+            "kind": kind,
+            "parent": parent.as_dict() if parent else None,
+            "entries": [
+                {
+                    "kind": e.kind.value,
+                    "code": e.code,
+                    "name": e.name,
+                    "parent": e.parent.code if e.parent else None,
+                }
+                for e in entries
+            ],
+        }
+    )
+
+
+@app.route("/v1/directory/import", methods=["POST"], content_types=ANY)
+@handles_errors
+def import_directory() -> Response:
+    require_admin(_caller())
+    text = read_text(app.current_request, ("text/csv", "text/plain"), MAX_IMPORT_BYTES)
+    result = wiring.runtime().directory.import_csv(text)
+    return json_response(result.as_dict())
+
+
+@app.route("/v1/openapi.json", methods=["GET"], content_types=ANY)
+@handles_errors
+def openapi() -> Response:
+    from functions.rate.openapi import document
+
+    return json_response(document())

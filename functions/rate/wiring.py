@@ -1,0 +1,57 @@
+"""Builds the rate function's services from its settings, once per process; tests and the local stack
+may hand in their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from functions.core.domain.directory_service import DirectoryService
+from functions.core.personal_data import RaterProtector
+from functions.core.settings import Settings, settings
+from functions.core.storage import clients
+from functions.core.storage.directory import CachedDirectory, DynamoDirectory
+from functions.core.storage.ratings import DynamoRatings
+from functions.rate.service import RatingService
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    ratings: RatingService
+    directory: DirectoryService
+    ratings_store: DynamoRatings
+
+
+def build(config: Settings, dynamodb: Any) -> Runtime:
+    directory = CachedDirectory(
+        DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
+    )
+    store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
+    return Runtime(
+        settings=config,
+        ratings=RatingService(
+            directory=directory,
+            store=store,
+            protector=RaterProtector(config.personal_data_secret),
+            province=config.province,
+        ),
+        directory=DirectoryService(directory, config.province.code),
+        ratings_store=store,
+    )
+
+
+_current: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    global _current
+    if _current is None:
+        _current = build(settings(), clients.dynamodb())
+    return _current
+
+
+def use(replacement: Runtime | None) -> None:
+    """Install a runtime (tests, the local stack); None goes back to building from the environment."""
+    global _current
+    _current = replacement

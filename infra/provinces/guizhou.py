@@ -1,0 +1,44 @@
+"""贵州省: the demo province. Scores and index prior follow Guizhou's published rule; deadlines the
+Jiangsu 2022 norm that DOMAIN.md takes as default; SMS texts are Guizhou's off-site rating (离场评价)."""
+
+from functions.core.domain.province import Deadlines, IndexRule, ProvinceConfig, SmsTexts, TagSets
+
+GUIZHOU = ProvinceConfig(
+    code="520000000000",
+    name="贵州省",
+    tags=TagSets(
+        good=(
+            "服务态度好",
+            "服务效率高",
+            "一次办结",
+            "材料精简",
+            "可以在线预约",
+            "办事指南清晰",
+            "窗口引导到位",
+            "网上办理便捷",
+        ),
+        bad=(
+            "服务态度生硬",
+            "超过法定办理时间",
+            "多头跑",
+            "与承诺不一致",
+            "办事指南有误",
+            "材料要求繁琐",
+            "排队时间长",
+            "系统操作不便",
+        ),
+    ),
+    index=IndexRule(scores={5: 10, 4: 8, 3: 6, 2: 4, 1: 2}, initial=10.0, prior_weight=1.0),
+    deadlines=Deadlines(contact=1, simple=1, general=5, complex=15),
+    sms=SmsTexts(
+        invitation="【贵州政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
+        "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
+        help="【贵州政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
+        thanks="【贵州政务服务】感谢您的评价！",
+        opted_out="【贵州政务服务】您已退订评价短信。",
+        expired="【贵州政务服务】该评价邀请已过期，如需评价请登录贵州政务服务网。",
+        ticket_notice="【贵州政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
+        reply_notice="【贵州政务服务】您的差评已处理，整改情况：{report}",
+        invitation_valid_days=7,
+    ),
+)

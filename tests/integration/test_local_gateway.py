@@ -1,0 +1,432 @@
+"""The local gateway hands Chalice the event API Gateway would, directly and over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice import AuthResponse, Chalice, Response
+
+from infra.local.gateway import LocalApiGateway, serve
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary \x00"
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+
+
+def _seen(app: Chalice) -> dict[str, Any]:
+    """What a view can observe of its request, returned as the response body."""
+    request = app.current_request
+    return {
+        "resourcePath": request.context["resourcePath"],
+        "requestContext": request.context,
+        "uri_params": request.uri_params,
+        "query_params": (
+            None if request.query_params is None else {k: request.query_params.getlist(k) for k in request.query_params}
+        ),
+        "headers": dict(request.headers),
+        "event": request.to_original_event(),
+        "function_name": app.lambda_context.function_name,
+        "function_arn": app.lambda_context.invoked_function_arn,
+        "remaining_ms": app.lambda_context.get_remaining_time_in_millis(),
+    }
+
+
+def build_ratings_app() -> Chalice:
+    app = Chalice(app_name="rate")
+
+    @app.route("/v1/ratings", methods=["POST"])
+    def create_rating() -> Any:
+        return {"json_body": app.current_request.json_body, **_seen(app)}
+
+    @app.route("/v1/ratings/latest")
+    def latest_rating() -> Any:
+        return {"view": "latest", **_seen(app)}
+
+    @app.route("/v1/ratings/{rating_id}", methods=["GET", "DELETE"])
+    def get_rating(rating_id: str) -> Any:
+        return {"view": "by_id", "rating_id": rating_id, **_seen(app)}
+
+    @app.route("/v1/ratings/{rating_id}/photo", methods=["PUT"], content_types=["application/octet-stream"])
+    def put_photo(rating_id: str) -> Any:
+        raw = app.current_request.raw_body
+        return {"size": len(raw), "matches": raw == PNG_BYTES, **_seen(app)}
+
+    @app.route("/v1/ratings/{rating_id}/photo", methods=["GET"])
+    def get_photo(rating_id: str) -> Response:
+        return Response(body=PNG_BYTES, headers={"Content-Type": "application/octet-stream"})
+
+    @app.route("/v1/broken/unserialisable")
+    def unserialisable() -> Any:
+        # Chalice serialises the answer after its own error handling, so this escapes the function.
+        return {"when": object()}
+
+    @app.route("/v1/broken/raises")
+    def raises() -> Any:
+        raise RuntimeError("boom with personal data 13800000000")
+
+    return app
+
+
+def build_tickets_app() -> Chalice:
+    app = Chalice(app_name="tickets")
+
+    @app.route("/v1/tickets/{ticket_id}")
+    def get_ticket(ticket_id: str) -> Any:
+        return {"ticket_id": ticket_id, **_seen(app)}
+
+    @app.route("/v1/files/{proxy+}")
+    def get_file() -> Any:
+        return _seen(app)
+
+    return app
+
+
+@pytest.fixture
+def ratings_app() -> Chalice:
+    return build_ratings_app()
+
+
+@pytest.fixture
+def gateway(ratings_app: Chalice) -> LocalApiGateway:
+    return LocalApiGateway([ratings_app, build_tickets_app()])
+
+
+def call(
+    gateway: LocalApiGateway, method: str, path: str, headers: Any = (), body: bytes = b""
+) -> tuple[int, dict[str, str], bytes]:
+    status, header_pairs, payload = gateway.handle(method, path, headers, body, source_ip="10.0.0.7")
+    return status, {name.lower(): value for name, value in header_pairs}, payload
+
+
+class TestEventShape:
+    def test_path_and_query_parameters_arrive_decoded_with_the_resource_template(
+        self, gateway: LocalApiGateway
+    ) -> None:
+        # Given a rating id holding an encoded slash and a query with repeats and a blank value
+        path = "/v1/ratings/r%2F42%20x?channel=web&tag=a&tag=b%26c&empty="
+
+        # When the gateway routes the request
+        status, headers, payload = call(gateway, "GET", path, {"User-Agent": "pytest-agent"})
+
+        # Then Chalice saw the template, decoded parameters, and the REST API v1 event fields
+        assert status == 200
+        assert headers["content-type"] == "application/json"
+        seen = json.loads(payload)
+        assert seen["view"] == "by_id"
+        assert seen["resourcePath"] == "/v1/ratings/{rating_id}"
+        assert seen["rating_id"] == "r/42 x"
+        assert seen["uri_params"] == {"rating_id": "r/42 x"}
+        assert seen["query_params"] == {"channel": ["web"], "tag": ["a", "b&c"], "empty": [""]}
+        event = seen["event"]
+        assert event["resource"] == "/v1/ratings/{rating_id}"
+        assert event["path"] == "/v1/ratings/r%2F42%20x"
+        assert event["httpMethod"] == "GET"
+        assert event["queryStringParameters"] == {"channel": "web", "tag": "b&c", "empty": ""}
+        assert event["pathParameters"] == {"rating_id": "r/42 x"}
+        assert event["stageVariables"] is None
+        assert event["body"] is None
+        assert event["isBase64Encoded"] is False
+        context = event["requestContext"]
+        assert context["path"] == "/local/v1/ratings/r%2F42%20x"
+        assert context["stage"] == "local"
+        assert context["httpMethod"] == "GET"
+        assert context["accountId"] == "123456789012"
+        assert context["apiId"] == "local"
+        assert context["protocol"] == "HTTP/1.1"
+        assert context["identity"]["sourceIp"] == "10.0.0.7"
+        assert context["identity"]["userAgent"] == "pytest-agent"
+        assert isinstance(context["requestTimeEpoch"], int)
+        assert len(context["requestId"]) == 36
+        # And the Lambda context looks like Lambda's
+        assert seen["function_name"] == "rate"
+        assert seen["function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:rate"
+        assert 0 < seen["remaining_ms"] <= 29_000
+
+    def test_a_request_without_query_or_parameters_gets_nulls_as_in_api_gateway(
+        self, gateway: LocalApiGateway
+    ) -> None:
+        # Given a literal route and no query string
+        # When it is requested
+        status, _, payload = call(gateway, "GET", "/v1/ratings/latest")
+
+        # Then the literal route won over {rating_id}, and the empty fields are null
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["view"] == "latest"
+        assert seen["query_params"] is None
+        assert seen["event"]["queryStringParameters"] is None
+        assert seen["event"]["multiValueQueryStringParameters"] is None
+        assert seen["event"]["pathParameters"] is None
+
+    def test_json_body_and_repeated_headers(self, gateway: LocalApiGateway) -> None:
+        # Given a JSON rating and a header sent twice
+        rating = {"case_id": "C-1", "score": 1, "comment": "排队太久"}
+        headers = [
+            ("Content-Type", "application/json"),
+            ("X-Channel", "kiosk"),
+            ("X-Channel", "web"),
+            ("X-Forwarded-For", "203.0.113.9"),
+        ]
+
+        # When it is posted
+        status, _, payload = call(gateway, "POST", "/v1/ratings", headers, json.dumps(rating).encode())
+
+        # Then Chalice parsed the body and headers keep the last value, multiValueHeaders all of them
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["json_body"] == rating
+        assert seen["headers"]["x-channel"] == "web"
+        assert seen["event"]["multiValueHeaders"]["X-Channel"] == ["kiosk", "web"]
+        assert seen["event"]["body"] == json.dumps(rating)
+        assert seen["event"]["isBase64Encoded"] is False
+        # And the caller's address is appended to X-Forwarded-For as API Gateway does
+        assert seen["headers"]["x-forwarded-for"] == "203.0.113.9, 10.0.0.7"
+
+    def test_binary_request_arrives_base64_and_binary_response_leaves_decoded(
+        self, gateway: LocalApiGateway
+    ) -> None:
+        # Given a photo upload with a binary media type
+        headers = {"Content-Type": "application/octet-stream"}
+
+        # When it is put
+        status, _, payload = call(gateway, "PUT", "/v1/ratings/R1/photo", headers, PNG_BYTES)
+
+        # Then the event carried base64 and Chalice decoded exactly the bytes sent
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["event"]["isBase64Encoded"] is True
+        assert seen["size"] == len(PNG_BYTES)
+        assert seen["matches"] is True
+
+        # When the photo is fetched by a client accepting binary
+        status, response_headers, body = call(
+            gateway, "GET", "/v1/ratings/R1/photo", {"Accept": "application/octet-stream"}
+        )
+
+        # Then the proxy response's base64 body is decoded on the wire with its length
+        assert status == 200
+        assert body == PNG_BYTES
+        assert response_headers["content-type"] == "application/octet-stream"
+        assert response_headers["content-length"] == str(len(PNG_BYTES))
+
+    def test_undecodable_text_body_is_sent_base64(self, gateway: LocalApiGateway) -> None:
+        # Given bytes that are not UTF-8 under a JSON content type
+        body = b"\xff\xfe{}"
+
+        # When they are posted
+        status, _, payload = call(gateway, "POST", "/v1/ratings", {"Content-Type": "text/plain"}, body)
+
+        # Then the event marks them base64, and Chalice refuses the media type as it would in AWS
+        assert status == 415
+        assert json.loads(payload)["Code"] == "UnsupportedMediaType"
+
+
+class TestSeveralApps:
+    def test_routes_of_two_apps_share_one_gateway(self, gateway: LocalApiGateway) -> None:
+        # Given the ratings and tickets apps behind one gateway
+        # When a ticket route is requested
+        status, _, payload = call(gateway, "GET", "/v1/tickets/T-9")
+
+        # Then the tickets function answered with its own context
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["ticket_id"] == "T-9"
+        assert seen["function_name"] == "tickets"
+        assert gateway.routes["/v1/tickets/{ticket_id}"] == ["GET"]
+        assert gateway.routes["/v1/ratings/{rating_id}"] == ["DELETE", "GET"]
+
+    def test_greedy_proxy_parameter_takes_the_rest_of_the_path(self, gateway: LocalApiGateway) -> None:
+        # Given a {proxy+} route
+        # When a deep path is requested
+        status, _, payload = call(gateway, "GET", "/v1/files/2026/11/report%20final.pdf")
+
+        # Then one parameter named "proxy" holds the decoded remainder
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["resourcePath"] == "/v1/files/{proxy+}"
+        assert seen["uri_params"] == {"proxy": "2026/11/report final.pdf"}
+
+        # And the greedy parameter needs at least one segment
+        status, _, _ = call(gateway, "GET", "/v1/files")
+        assert status == 404
+
+    def test_the_same_route_in_two_apps_is_refused(self) -> None:
+        # Given two apps that both declare GET /v1/tickets/{ticket_id}
+        # When a gateway is built over them
+        # Then it refuses, naming both
+        with pytest.raises(ValueError, match="GET /v1/tickets/\\{ticket_id\\}.*'tickets'"):
+            LocalApiGateway([build_tickets_app(), build_tickets_app()])
+
+
+class TestErrors:
+    def test_unknown_path_is_404(self, gateway: LocalApiGateway) -> None:
+        status, headers, payload = call(gateway, "GET", "/x?secret=1")
+
+        assert status == 404
+        assert headers["content-type"] == "application/json"
+        assert json.loads(payload) == {"error": "not_found", "message": "no route for GET /x"}
+
+    def test_known_path_with_another_method_is_405_with_allow(self, gateway: LocalApiGateway) -> None:
+        status, headers, payload = call(gateway, "PATCH", "/v1/ratings/R1")
+
+        assert status == 405
+        assert headers["allow"] == "DELETE, GET"
+        assert headers["content-type"] == "application/json"
+        assert json.loads(payload)["error"] == "method_not_allowed"
+
+    def test_an_exception_escaping_the_function_is_502_and_logged(
+        self, gateway: LocalApiGateway, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # Given a view whose answer cannot be serialised
+        # When it is requested
+        with caplog.at_level(logging.ERROR, logger="haochaping.local.gateway"):
+            status, headers, payload = call(gateway, "GET", "/v1/broken/unserialisable")
+
+        # Then the gateway answers as API Gateway does for a crashed Lambda, and logs the traceback
+        assert status == 502
+        assert headers["content-type"] == "application/json"
+        assert json.loads(payload)["error"] == "bad_gateway"
+        assert "Traceback" in caplog.text
+        assert "TypeError" in caplog.text
+
+    def test_an_exception_chalice_catches_stays_chalices_500(self, gateway: LocalApiGateway) -> None:
+        status, _, payload = call(gateway, "GET", "/v1/broken/raises")
+
+        assert status == 500
+        assert json.loads(payload)["Code"] == "InternalServerError"
+
+
+class TestAuthorizer:
+    @pytest.fixture
+    def guarded(self) -> LocalApiGateway:
+        app = Chalice(app_name="guarded")
+
+        @app.authorizer()
+        def staff(auth_request: Any) -> AuthResponse:
+            if auth_request.token == "Bearer good":
+                return AuthResponse(routes=["/v1/staff"], principal_id="staff-7", context={"dept": "D1"})
+            if auth_request.token == "Bearer other-route":
+                return AuthResponse(routes=["/v1/elsewhere"], principal_id="staff-8")
+            raise Exception("Unauthorized")
+
+        @app.route("/v1/staff", authorizer=staff)
+        def whoami() -> Any:
+            return app.current_request.context["authorizer"]
+
+        return LocalApiGateway([app])
+
+    def test_the_token_authorizer_guards_the_route_as_api_gateway_does(self, guarded: LocalApiGateway) -> None:
+        # Given no token, a rejected token, and a token for another route
+        # When each is sent
+        # Then they are refused as API Gateway refuses them
+        assert call(guarded, "GET", "/v1/staff")[0] == 401
+        assert call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer bad"})[0] == 401
+        assert call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer other-route"})[0] == 403
+
+        # And an accepted token reaches the view with the authorizer's principal and context
+        status, _, payload = call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer good"})
+        assert status == 200
+        assert json.loads(payload) == {"principalId": "staff-7", "dept": "D1"}
+
+
+class TestOverHttp:
+    @pytest.fixture
+    def server(self, gateway: LocalApiGateway) -> Iterator[str]:
+        handle = serve(gateway, "127.0.0.1", 0)
+        assert handle.port != 0
+        yield f"http://127.0.0.1:{handle.port}"
+        handle.shutdown()
+
+    def test_get_with_query_over_http(self, server: str, caplog: pytest.LogCaptureFixture) -> None:
+        # Given a running server and a query holding personal data
+        url = f"{server}/v1/ratings/R7?phone=13800000000"
+
+        # When it is requested with urllib
+        with caplog.at_level(logging.DEBUG, logger="haochaping.local.gateway"):
+            with urllib.request.urlopen(url, timeout=5) as response:
+                status, seen = response.status, json.load(response)
+
+        # Then the event came through intact, and the request log kept the path but not the query
+        assert status == 200
+        assert seen["resourcePath"] == "/v1/ratings/{rating_id}"
+        assert seen["query_params"] == {"phone": ["13800000000"]}
+        assert seen["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+        assert "/v1/ratings/R7" in caplog.text
+        assert "13800000000" not in caplog.text
+
+    def test_post_json_and_binary_over_http(self, server: str) -> None:
+        # Given a JSON rating
+        request = urllib.request.Request(
+            f"{server}/v1/ratings",
+            data=json.dumps({"score": 5}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        # When it is posted
+        with urllib.request.urlopen(request, timeout=5) as response:
+            seen = json.load(response)
+        # Then Chalice parsed it and saw the Host header
+        assert seen["json_body"] == {"score": 5}
+        assert seen["headers"]["host"] == server.removeprefix("http://")
+
+        # Given a binary upload
+        request = urllib.request.Request(
+            f"{server}/v1/ratings/R7/photo",
+            data=PNG_BYTES,
+            headers={"Content-Type": "application/octet-stream"},
+            method="PUT",
+        )
+        # When it is put
+        with urllib.request.urlopen(request, timeout=5) as response:
+            seen = json.load(response)
+        # Then the bytes arrived unchanged
+        assert seen["matches"] is True
+
+    def test_errors_over_http(self, server: str) -> None:
+        # Given a missing route and a crashing view
+        # When they are requested
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{server}/nowhere", timeout=5)
+        with pytest.raises(urllib.error.HTTPError) as crashed:
+            urllib.request.urlopen(f"{server}/v1/broken/unserialisable", timeout=5)
+
+        # Then both carry the gateway's JSON errors
+        assert missing.value.code == 404
+        assert json.load(missing.value)["error"] == "not_found"
+        assert crashed.value.code == 502
+        assert json.load(crashed.value)["error"] == "bad_gateway"
+
+    def test_keep_alive_serves_several_requests_on_one_connection(self, server: str) -> None:
+        # Given one HTTP/1.1 connection
+        connection = http.client.HTTPConnection(server.removeprefix("http://"), timeout=5)
+        try:
+            # When three requests, including HEAD and DELETE, are sent on it one after another
+            answers = []
+            for method, path in [("GET", "/v1/ratings/A"), ("HEAD", "/v1/ratings/A"), ("DELETE", "/v1/ratings/B")]:
+                connection.request(method, path)
+                response = connection.getresponse()
+                answers.append((response.status, response.getheader("Content-Length"), response.read()))
+        finally:
+            connection.close()
+
+        # Then each got its answer; HEAD has no route here, and no body on the wire
+        assert answers[0][0] == 200
+        assert int(answers[0][1]) == len(answers[0][2])
+        assert answers[1][0] == 405
+        assert answers[1][2] == b""
+        assert answers[2][0] == 200
+        assert json.loads(answers[2][2])["event"]["httpMethod"] == "DELETE"
