@@ -425,22 +425,29 @@ class SQSPoller:
             return len(records)
 
     def _receive(self) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
+        """Gather up to batch_size messages; SQS hands out at most ten per call."""
+        by_id: dict[str, dict[str, Any]] = {}
         wait = self._wait_time_seconds
-        while len(messages) < self._batch_size:
+        while len(by_id) < self._batch_size:
+            wanted = min(10, self._batch_size - len(by_id))
             received = self._client.receive_message(
                 QueueUrl=self._queue_url,
-                MaxNumberOfMessages=min(10, self._batch_size - len(messages)),
+                MaxNumberOfMessages=wanted,
                 WaitTimeSeconds=wait,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
-            if not received:
+            before = len(by_id)
+            for message in received:
+                # A message seen twice (visibility timeout shorter than the gathering) is one record;
+                # only its newest receipt handle can delete it.
+                by_id[message["MessageId"]] = message
+            # A short or repeating answer means the queue has nothing more to give right now.
+            if len(received) < wanted or len(by_id) == before:
                 break
-            messages.extend(received)
             # Only the first receive may long-poll; then take what is already there.
             wait = 0
-        return messages
+        return list(by_id.values())
 
     def _lambda_record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {}

@@ -35,7 +35,9 @@ def _seen(app: Chalice) -> dict[str, Any]:
         "requestContext": request.context,
         "uri_params": request.uri_params,
         "query_params": (
-            None if request.query_params is None else {k: request.query_params.getlist(k) for k in request.query_params}
+            None
+            if request.query_params is None
+            else {k: request.query_params.getlist(k) for k in request.query_params}
         ),
         "headers": dict(request.headers),
         "event": request.to_original_event(),
@@ -68,6 +70,10 @@ def build_ratings_app() -> Chalice:
     @app.route("/v1/ratings/{rating_id}/photo", methods=["GET"])
     def get_photo(rating_id: str) -> Response:
         return Response(body=PNG_BYTES, headers={"Content-Type": "application/octet-stream"})
+
+    @app.route("/v1/echo", methods=["POST"], content_types=["*/*"])
+    def echo() -> Any:
+        return {"raw_hex": app.current_request.raw_body.hex(), **_seen(app)}
 
     @app.route("/v1/broken/unserialisable")
     def unserialisable() -> Any:
@@ -223,16 +229,51 @@ class TestEventShape:
         assert response_headers["content-type"] == "application/octet-stream"
         assert response_headers["content-length"] == str(len(PNG_BYTES))
 
-    def test_undecodable_text_body_is_sent_base64(self, gateway: LocalApiGateway) -> None:
-        # Given bytes that are not UTF-8 under a JSON content type
-        body = b"\xff\xfe{}"
+    @pytest.mark.parametrize(
+        ("content_type", "body", "as_base64"),
+        [
+            (None, "分数=5".encode(), False),
+            ("text/plain; charset=utf-8", "差评".encode(), False),
+            ("application/x-www-form-urlencoded", b"score=1&comment=slow", False),
+            ("application/vnd.api+json", b'{"a": 1}', False),
+            ("text/plain", b"\xff\xfe not utf-8", True),
+            ("application/pdf", b"%PDF-1.7 utf-8 but not textual", True),
+            ("image/png", b"plain ascii but a binary media type", True),
+        ],
+    )
+    def test_bodies_are_text_only_when_textual_and_utf8(
+        self, gateway: LocalApiGateway, content_type: str | None, body: bytes, as_base64: bool
+    ) -> None:
+        # Given a body with some content type (or none)
+        headers = {} if content_type is None else {"Content-Type": content_type}
 
-        # When they are posted
-        status, _, payload = call(gateway, "POST", "/v1/ratings", {"Content-Type": "text/plain"}, body)
+        # When it is posted
+        status, _, payload = call(gateway, "POST", "/v1/echo", headers, body)
 
-        # Then the event marks them base64, and Chalice refuses the media type as it would in AWS
-        assert status == 415
-        assert json.loads(payload)["Code"] == "UnsupportedMediaType"
+        # Then the event carried it as text or as base64, and Chalice recovered the same bytes
+        seen = json.loads(payload)
+        assert status == 200
+        assert seen["event"]["isBase64Encoded"] is as_base64
+        if not as_base64:
+            assert seen["event"]["body"] == body.decode("utf-8")
+        assert bytes.fromhex(seen["raw_hex"]) == body
+
+    def test_a_malformed_proxy_response_is_502(self) -> None:
+        # Given a function that answers without a statusCode
+        class NotAProxyResponse(Chalice):
+            def __call__(self, event: Any, context: Any) -> Any:
+                super().__call__(event, context)
+                return {"body": "hello"}
+
+        app = NotAProxyResponse(app_name="odd")
+        app.route("/v1/odd")(lambda: {})
+
+        # When it is called
+        status, _, payload = call(LocalApiGateway([app]), "GET", "/v1/odd")
+
+        # Then API Gateway's answer to a malformed Lambda response comes back
+        assert status == 502
+        assert json.loads(payload)["error"] == "bad_gateway"
 
 
 class TestSeveralApps:
@@ -329,7 +370,9 @@ class TestAuthorizer:
 
         return LocalApiGateway([app])
 
-    def test_the_token_authorizer_guards_the_route_as_api_gateway_does(self, guarded: LocalApiGateway) -> None:
+    def test_the_token_authorizer_guards_the_route_as_api_gateway_does(
+        self, guarded: LocalApiGateway
+    ) -> None:
         # Given no token, a rejected token, and a token for another route
         # When each is sent
         # Then they are refused as API Gateway refuses them
@@ -416,7 +459,11 @@ class TestOverHttp:
         try:
             # When three requests, including HEAD and DELETE, are sent on it one after another
             answers = []
-            for method, path in [("GET", "/v1/ratings/A"), ("HEAD", "/v1/ratings/A"), ("DELETE", "/v1/ratings/B")]:
+            for method, path in [
+                ("GET", "/v1/ratings/A"),
+                ("HEAD", "/v1/ratings/A"),
+                ("DELETE", "/v1/ratings/B"),
+            ]:
                 connection.request(method, path)
                 response = connection.getresponse()
                 answers.append((response.status, response.getheader("Content-Length"), response.read()))

@@ -27,6 +27,7 @@ MAX_IMPORT_ROWS = 50_000
 class DirectoryStore(Protocol):
     def get_many(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, DirectoryEntry]: ...
     def put(self, entry: DirectoryEntry) -> DirectoryEntry | None: ...
+    def put_many(self, entries: Iterable[DirectoryEntry]) -> None: ...
     def children(self, parent: SubjectRef, kind: SubjectKind | None = None) -> Iterator[DirectoryEntry]: ...
 
 
@@ -105,21 +106,13 @@ class DirectoryService:
             planned[entry.ref] = entry
         if errors:
             raise ValidationFailed(errors, f"{len(errors)} of {len(rows)} rows rejected; nothing imported")
-        created = updated = unchanged = 0
-        moved: list[DirectoryEntry] = []
-        for ref, entry in planned.items():
-            previous = existing.get(ref)
-            if previous == entry:
-                unchanged += 1
-                continue
-            self._store.put(entry)
-            if previous is None:
-                created += 1
-            else:
-                updated += 1
-                moved.append(entry)
+        changed = [entry for ref, entry in planned.items() if existing.get(ref) != entry]
+        self._store.put_many(changed)
+        moved = [entry for entry in changed if entry.ref in existing]
         for entry in moved:
             self._refresh_descendants(entry, skip=planned)
+        created, updated = len(changed) - len(moved), len(moved)
+        unchanged = len(planned) - len(changed)
         return ImportResult(created, updated, unchanged)
 
     def _read_rows(self, text: str) -> Iterator[tuple[int, SubjectKind, str, str, str]]:

@@ -1,0 +1,230 @@
+"""The local stack: an embedded AWS (moto's server, in this process), the tables, queues, topics and
+bucket of a deployed stack, the demo province, every HTTP function behind a local API Gateway, and the
+event-source mappings as pollers.
+
+Everything lives in memory: when the process stops, the data is gone."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import logging
+import os
+import secrets
+import socket
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra import topology
+from infra.local.gateway import LocalApiGateway, ServerHandle, serve
+from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
+from infra.provinces import PROVINCES, demo_directory_csv
+
+logger = logging.getLogger("haochaping.local")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOKEN_SECRET_FILE = PROJECT_ROOT / ".local" / "token-secret"
+TABLE_PREFIX = "haochaping-local"
+REGION = "cn-northwest-1"
+
+
+def local_token_secret(env: Mapping[str, str] | None = None) -> str:
+    """The key that signs local people's tokens: TOKEN_SECRET if set, else one kept in .local/ so that
+    `python -m infra.local token` and a running stack agree."""
+    env = os.environ if env is None else env
+    if env.get("TOKEN_SECRET"):
+        return env["TOKEN_SECRET"]
+    if not TOKEN_SECRET_FILE.exists():
+        TOKEN_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        TOKEN_SECRET_FILE.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        TOKEN_SECRET_FILE.chmod(0o600)
+    return TOKEN_SECRET_FILE.read_text().strip()
+
+
+def function_environment(province: str = "guizhou", env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment each function gets, as Lambda would give it."""
+    env = os.environ if env is None else env
+    return {
+        "STAGE": "local",
+        "TABLE_PREFIX": TABLE_PREFIX,
+        "PROVINCE_CONFIG": PROVINCES[province].to_json(),
+        "TOKEN_SECRET": local_token_secret(env),
+        "TOKEN_ISSUER": "haochaping-local",
+        # A new secret per run: the data it protects lives only as long as the process.
+        "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "LOCAL_API_KEYS": env.get("LOCAL_API_KEYS", "local-demo-key"),
+        "POWERTOOLS_SERVICE_NAME": "haochaping",
+        "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
+    }
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _load(reference: str) -> Any:
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@dataclass
+class LocalStack:
+    host: str
+    api: ServerHandle
+    moto: Any
+    moto_port: int
+    resources: dict[str, str]
+    pollers: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.api.port}"
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.api.shutdown()
+        self.moto.stop()
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    province: str = "guizhou",
+    load_demo: bool = True,
+    event_sources: Iterable[topology.EventSource] = topology.EVENT_SOURCES,
+    extra_handlers: Mapping[str, Callable[[dict, Any], Any]] | None = None,
+) -> LocalStack:
+    """Start everything and answer once the API is up. `extra_handlers` maps a handler reference used
+    in `event_sources` to a callable (tests use it to watch what a mapping delivers)."""
+    from moto.server import ThreadedMotoServer
+
+    moto_port = free_port(host)
+    moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://{host}:{moto_port}"
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "MOTO_PORT": str(moto_port),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(function_environment(province))
+    _configure_moto(endpoint)
+    resources = _create_resources()
+
+    # Functions build their clients and settings from the environment on first use, as in Lambda.
+    from functions.core.settings import settings
+
+    settings.cache_clear()
+    apps = [_load(function.app) for function in topology.HTTP_FUNCTIONS]
+    if load_demo:
+        _load_demo(province)
+    api = serve(LocalApiGateway(apps), host, port)
+    stack = LocalStack(host=host, api=api, moto=moto, moto_port=moto_port, resources=resources)
+    stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
+    return stack
+
+
+def _configure_moto(endpoint: str) -> None:
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/config",
+        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
+
+
+def _create_resources() -> dict[str, str]:
+    """Tables from the shared specs, and the queues, topics and bucket; answers name → ARN/URL."""
+    import boto3
+
+    from functions.core.storage.tables import TABLES
+
+    dynamodb = boto3.client("dynamodb")
+    resources: dict[str, str] = {}
+    for spec in TABLES:
+        name = spec.physical_name(TABLE_PREFIX)
+        description = dynamodb.create_table(**spec.create_table_request(name))["TableDescription"]
+        resources[f"table:{spec.logical_name}"] = name
+        if "LatestStreamArn" in description:
+            resources[f"stream:{spec.logical_name}"] = description["LatestStreamArn"]
+    sqs = boto3.client("sqs")
+    for queue in topology.QUEUES:
+        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}")["QueueUrl"]
+        resources[f"queue:{queue}"] = url
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        resources[f"queue-arn:{queue}"] = arn
+    sns = boto3.client("sns")
+    for topic in topology.TOPICS:
+        resources[f"topic:{topic}"] = sns.create_topic(Name=f"{TABLE_PREFIX}-{topic}")["TopicArn"]
+    s3 = boto3.client("s3")
+    for bucket in topology.BUCKETS:
+        name = f"{TABLE_PREFIX}-{bucket}"
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        resources[f"bucket:{bucket}"] = name
+    return resources
+
+
+def _load_demo(province: str) -> None:
+    from functions.rate import wiring
+
+    result = wiring.runtime().directory.import_csv(demo_directory_csv(province))
+    logger.info("demo directory loaded: %s", result.as_dict())
+
+
+def _start_pollers(
+    resources: Mapping[str, str],
+    event_sources: Iterable[topology.EventSource],
+    extra_handlers: Mapping[str, Callable[[dict, Any], Any]],
+) -> list[Any]:
+    import boto3
+
+    pollers: list[Any] = []
+    sqs = boto3.client("sqs")
+    failure_queue = resources[f"queue:{topology.STREAM_FAILURE_QUEUE}"]
+
+    def send_to_failure_queue(invocation_record: dict) -> None:
+        sqs.send_message(QueueUrl=failure_queue, MessageBody=json.dumps(invocation_record, default=str))
+
+    for source in event_sources:
+        handler = extra_handlers.get(source.handler) or _load(source.handler)
+        if source.kind == "dynamodb-stream":
+            poller: Any = DynamoDBStreamPoller(
+                boto3.client("dynamodbstreams"),
+                resources[f"stream:{source.source}"],
+                handler,
+                function_name=source.function,
+                batch_size=source.batch_size,
+                max_retry_attempts=source.max_retry_attempts,
+                on_failure=send_to_failure_queue,
+            )
+        elif source.kind == "sqs":
+            poller = SQSPoller(
+                sqs,
+                resources[f"queue:{source.source}"],
+                resources[f"queue-arn:{source.source}"],
+                handler,
+                function_name=source.function,
+                batch_size=min(source.batch_size, 10),
+            )
+        else:
+            raise ValueError(f"unknown event source kind {source.kind!r}")
+        poller.start()
+        pollers.append(poller)
+    return pollers
