@@ -46,7 +46,6 @@ _TEXTUAL_TYPES = frozenset(
         "application/x-www-form-urlencoded",
         "application/xml",
         "application/javascript",
-        "application/problem+json",
     }
 )
 _ERROR_HEADERS = (("Content-Type", "application/json"),)
@@ -523,6 +522,10 @@ class _GatewayServer(ThreadingHTTPServer):
         self.gateway = gateway
         super().__init__(address, _GatewayRequestHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver would print to stderr; keep it in our logger, where levels apply.
+        logger.debug("gateway connection from %s failed", client_address[0], exc_info=True)
+
 
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -589,13 +592,17 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The request line carries the query string, which may hold personal data: log the path only.
-        logger.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
+        # A malformed request line leaves command and path unset.
+        path = getattr(self, "path", None) or "-"
+        logger.debug("%s %s -> %s", getattr(self, "command", None) or "-", path.split("?", 1)[0], code)
 
     def log_error(self, format: str, *args: Any) -> None:
-        logger.debug("gateway connection error: " + format, *args)
+        # http.server's messages quote the raw request line, query string included: keep the code only.
+        code = args[0] if args and isinstance(args[0], int) else "-"
+        logger.debug("gateway rejected a request at the HTTP level (status %s)", code)
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug(format, *args)
+        logger.debug("gateway HTTP server message suppressed (may quote the request line)")
 
 
 class ServerHandle:

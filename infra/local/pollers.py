@@ -109,7 +109,6 @@ def _epoch_seconds(value: Any) -> Any:
 class _ShardState:
     shard_id: str
     parent_id: str | None
-    first_sequence: str | None
     iterator: str | None = None
     # The next record to deliver is the one after `checkpoint` (None: the shard's start position).
     checkpoint: str | None = None
@@ -199,7 +198,6 @@ class DynamoDBStreamPoller:
             state = _ShardState(
                 shard_id=shard["ShardId"],
                 parent_id=shard.get("ParentShardId"),
-                first_sequence=shard.get("SequenceNumberRange", {}).get("StartingSequenceNumber"),
             )
             # LATEST only applies to shards open when the mapping starts; a shard born later (a
             # split child) is read from its start, or its first records would be lost.

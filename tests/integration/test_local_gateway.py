@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -399,9 +400,11 @@ class TestOverHttp:
         url = f"{server}/v1/ratings/R7?phone=13800000000"
 
         # When it is requested with urllib
-        with caplog.at_level(logging.DEBUG, logger="haochaping.local.gateway"):
-            with urllib.request.urlopen(url, timeout=5) as response:
-                status, seen = response.status, json.load(response)
+        with (
+            caplog.at_level(logging.DEBUG, logger="haochaping.local.gateway"),
+            urllib.request.urlopen(url, timeout=5) as response,
+        ):
+            status, seen = response.status, json.load(response)
 
         # Then the event came through intact, and the request log kept the path but not the query
         assert status == 200
@@ -477,3 +480,23 @@ class TestOverHttp:
         assert answers[1][2] == b""
         assert answers[2][0] == 200
         assert json.loads(answers[2][2])["event"]["httpMethod"] == "DELETE"
+
+    def test_a_malformed_request_line_is_refused_without_logging_its_query(
+        self, server: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # Given a raw request whose line is malformed and carries personal data
+        host, port = server.removeprefix("http://").split(":")
+
+        # When it is sent
+        with (
+            caplog.at_level(logging.DEBUG, logger="haochaping.local.gateway"),
+            socket.create_connection((host, int(port)), timeout=5) as connection,
+        ):
+            connection.sendall(b"GET /v1/ratings/R1?phone=13800000000 HTTP/9.9 extra\r\n\r\n")
+            answer = connection.recv(200)
+
+        # Then it gets a 400 (http.server answers an unparseable line without a status line)
+        assert b"Error code: 400" in answer
+        # And the log holds neither the query nor a traceback
+        assert "13800000000" not in caplog.text
+        assert "Traceback" not in caplog.text

@@ -563,3 +563,20 @@ class TestSqs:
         # Then twelve then three were delivered, and the queue is empty
         assert counts == [12, 3]
         assert queue_depth(queue, queue["url"]) == 0
+
+    def test_a_message_received_twice_while_gathering_is_one_record(self, aws: None) -> None:
+        # Given a queue whose messages become visible again at once
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="instant", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for body in ["one", "two", "three"]:
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        handler = SqsRecorder()
+
+        # When a poller with a batch larger than the queue passes
+        delivered = SQSPoller(sqs, url, arn, handler, function_name="sms", batch_size=25).poll_once()
+
+        # Then each message came once and was deleted
+        assert delivered == 3
+        assert sorted(r["body"] for r in handler.batches[0]) == ["one", "three", "two"]
+        assert queue_depth({"client": sqs}, url) == 0

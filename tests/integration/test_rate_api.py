@@ -1,0 +1,227 @@
+"""The rate function against moto's DynamoDB: what is stored, how many requests it takes, and every
+refusal in the contract's shape."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from tests.integration.conftest import CHANNEL, post_rating
+
+WINDOW_RATING = {
+    "channel": "hall_pad",
+    "satisfaction": 2,
+    "subjects": {"department": "D52010201", "window": "W5201020101", "staff": "S520102010101"},
+    "tags": ["服务态度生硬", "排队时间长"],
+    "comment": "等了很久",
+    "rater": {"phone": "13912345678", "name": "王五", "id_number": "11010519491231002X"},
+}
+
+
+def test_a_bad_rating_is_stored_once_with_its_paths_and_names_its_ticket(api, rate_stack):
+    status, answer = post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0001"})
+    assert status == 201
+    assert answer == {"rating_id": "tablet-0001", "good": False, "ticket_id": "tk-tablet-0001"}
+    item = rate_stack.raw_rating("tablet-0001")
+    assert {p["S"] for p in item["paths"]["L"]} == {
+        "staff#S520102010101",
+        "window#W5201020101",
+        "department#D52010201",
+        "region#520102000000",
+        "region#520100000000",
+        "region#520000000000",
+    }
+    assert item["department"]["S"] == "D52010201" and item["valid"]["BOOL"] is True
+    assert len(item["day"]["S"]) == 10
+
+
+def test_personal_data_is_never_stored_in_clear(api, rate_stack):
+    post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0002"})
+    stored = json.dumps(rate_stack.raw_rating("tablet-0002"), default=lambda b: b.hex(), ensure_ascii=False)
+    for secret in ("13912345678", "王五", "11010519491231002X"):
+        assert secret not in stored
+    assert "139****5678" in stored
+
+
+def test_people_read_a_rating_with_the_phone_masked(api, rate_stack):
+    post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0003"})
+    answer = api.http.get("/v1/ratings/tablet-0003", headers=rate_stack.token("department", "D52010201"))
+    assert answer.status_code == 200
+    rating = json.loads(answer.body)
+    assert rating["rater"] == {"kind": "person", "named": True, "phone": "139****5678"}
+    assert rating["valid"] is True and rating["ticket_id"] == "tk-tablet-0003" and rating["channel_code"] == 4
+    assert "王五" not in answer.body.decode() and "13912345678" not in answer.body.decode()
+
+
+@pytest.mark.parametrize(
+    "role, scope, status",
+    [
+        ("department", "D52010202", 403),
+        ("reviewer", "520300000000", 403),
+        ("reviewer", "520100", 200),
+        ("admin", None, 200),
+    ],
+)
+def test_scope_decides_who_reads_a_rating(api, rate_stack, role, scope, status):
+    post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0004"})
+    assert (
+        api.http.get("/v1/ratings/tablet-0004", headers=rate_stack.token(role, scope)).status_code == status
+    )
+
+
+def test_a_retry_is_answered_as_before_and_a_reused_key_is_a_conflict(api, rate_stack):
+    body = {**WINDOW_RATING, "rating_id": "tablet-0005"}
+    first = post_rating(api, body)
+    assert post_rating(api, body) == (200, first[1])
+    status, error = post_rating(api, {**body, "satisfaction": 1})
+    assert status == 409 and error["error"] == "conflict"
+    assert rate_stack.raw_rating("tablet-0005")["satisfaction"]["N"] == "2"
+    assert rate_stack.count(rate_stack.settings.ratings_table) == 1
+
+
+def test_a_case_is_rated_once_and_retries_of_that_rating_still_succeed(api, rate_stack):
+    body = {**WINDOW_RATING, "rating_id": "online-0001", "channel": "pc", "case_no": "GZ2026-000123"}
+    assert post_rating(api, body)[0] == 201
+    assert post_rating(api, body)[0] == 200
+    status, error = post_rating(api, {**body, "rating_id": "online-0002"})
+    assert status == 409 and error["error"] == "case_already_rated"
+    status, error = post_rating(api, {**body, "rating_id": "online-0003", "satisfaction": 5, "tags": []})
+    assert status == 409 and error["error"] == "case_already_rated"
+    assert rate_stack.raw_rating("online-0002") is None and rate_stack.raw_rating("online-0003") is None
+    case = rate_stack.dynamodb.get_item(
+        TableName=rate_stack.settings.cases_table, Key={"case_no": {"S": "GZ2026-000123"}}
+    )["Item"]
+    assert case["rating_id"]["S"] == "online-0001"
+
+
+def test_an_accepted_rating_takes_one_dynamodb_request_once_the_directory_is_warm(api, rate_stack):
+    calls: list[str] = []
+    rate_stack.dynamodb.meta.events.register(
+        "before-call.dynamodb", lambda model, **_: calls.append(model.name)
+    )
+    post_rating(api, {**WINDOW_RATING, "rating_id": "warm-up-01"})  # fills the directory cache
+    calls.clear()
+    assert post_rating(api, {**WINDOW_RATING, "rating_id": "counted-01"})[0] == 201
+    assert calls == ["PutItem"]
+    calls.clear()
+    assert post_rating(api, {**WINDOW_RATING, "rating_id": "counted-02", "case_no": "C-9"})[0] == 201
+    assert calls == ["TransactWriteItems"]
+
+
+def test_the_stream_carries_everything_the_indices_need(api, rate_stack):
+    post_rating(api, {**WINDOW_RATING, "rating_id": "stream-0001"})
+    streams = boto3.client("dynamodbstreams")
+    arn = rate_stack.dynamodb.describe_table(TableName=rate_stack.settings.ratings_table)["Table"][
+        "LatestStreamArn"
+    ]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    inserted = [r for r in records if r["dynamodb"]["Keys"]["rating_id"]["S"] == "stream-0001"]
+    assert [r["eventName"] for r in inserted] == ["INSERT"]
+    image = inserted[0]["dynamodb"]["NewImage"]
+    assert {"paths", "day", "satisfaction", "valid", "channel", "tags"} <= image.keys()
+
+
+@pytest.mark.parametrize(
+    "body, headers, status, code",
+    [
+        ("{not json", CHANNEL, 400, "validation"),
+        (json.dumps(WINDOW_RATING), {**CHANNEL, "content-type": "text/plain"}, 415, "unsupported_media_type"),
+        (json.dumps({**WINDOW_RATING, "comment": "长" * 6000}), CHANNEL, 413, "too_large"),
+        (json.dumps({**WINDOW_RATING, "satisfaction": "5"}), CHANNEL, 400, "validation"),
+        (
+            json.dumps({**WINDOW_RATING, "subjects": {"department": "D-none"}}),
+            CHANNEL,
+            422,
+            "unknown_subject",
+        ),
+        (
+            json.dumps({**WINDOW_RATING, "subjects": {"department": "D52010202", "window": "W5201020101"}}),
+            CHANNEL,
+            422,
+            "unknown_subject",
+        ),
+        (json.dumps(WINDOW_RATING), {"content-type": "application/json"}, 401, "unauthenticated"),
+        (json.dumps(WINDOW_RATING), {**CHANNEL, "x-api-key": "stolen"}, 401, "unauthenticated"),
+    ],
+)
+def test_bad_input_is_refused_in_the_contract_shape_and_stores_nothing(
+    api, rate_stack, body, headers, status, code
+):
+    got, error = post_rating(api, body, headers)
+    assert (got, error["error"]) == (status, code)
+    assert isinstance(error["message"], str) and error["message"]
+    if code == "validation":
+        assert isinstance(error["fields"], dict) and error["fields"]
+    assert rate_stack.count(rate_stack.settings.ratings_table) == 0
+
+
+def test_people_do_not_submit_ratings_and_channels_do_not_read_them(api, rate_stack):
+    status, error = post_rating(
+        api, WINDOW_RATING, {**CHANNEL, **rate_stack.token("department", "D52010201")}
+    )
+    assert (status, error["error"]) == (403, "forbidden")
+    post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0009"})
+    assert api.http.get("/v1/ratings/tablet-0009", headers=CHANNEL).status_code == 403
+    assert api.http.get("/v1/ratings/nobody-000", headers=rate_stack.token("admin")).status_code == 404
+
+
+def test_logs_and_metrics_carry_no_personal_data(api, rate_stack, capsys, caplog):
+    caplog.set_level("INFO")
+    post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0010"})
+    metrics = capsys.readouterr().out
+    records = [r for r in caplog.records if r.name.startswith("haochaping")]
+    assert any(r.getMessage() == "rating accepted" and r.rating_id == "tablet-0010" for r in records)
+    assert '"RatingAccepted"' in metrics and '"polarity":"bad"' in metrics
+    logged = metrics + json.dumps([r.__dict__ for r in records], default=str, ensure_ascii=False)
+    for secret in ("13912345678", "王五", "11010519491231002X", "139****5678"):
+        assert secret not in logged
+
+
+def test_the_directory_over_http(api, rate_stack):
+    admin = {**rate_stack.token("admin"), "content-type": "application/json"}
+    created = api.http.put(
+        "/v1/directory/window/W-new-01",
+        headers=admin,
+        body=json.dumps({"name": "新窗口", "parent": "D52010201"}),
+    )
+    assert created.status_code == 201
+    assert [s["code"] for s in json.loads(created.body)["path"]][-1] == "520000000000"
+    replaced = api.http.put(
+        "/v1/directory/window/W-new-01",
+        headers=admin,
+        body=json.dumps({"name": "新窗口2", "parent": "D52010201"}),
+    )
+    assert replaced.status_code == 200
+    assert (
+        api.http.put(
+            "/v1/directory/window/W-x", headers=CHANNEL, body=json.dumps({"name": "x", "parent": "D52010201"})
+        ).status_code
+        == 403
+    )
+    outside = api.http.put(
+        "/v1/directory/region/110101", headers=admin, body=json.dumps({"name": "东城区", "parent": "110100"})
+    )
+    assert (outside.status_code, json.loads(outside.body)["error"]) == (422, "unknown_subject")
+    county = json.loads(api.http.get("/v1/directory/region/520102", headers=CHANNEL).body)
+    assert county["code"] == "520102000000" and county["level"] == "county"
+    listed = json.loads(api.http.get("/v1/directory/window?parent=D52010201", headers=CHANNEL).body)
+    assert "W-new-01" in [e["code"] for e in listed["entries"]]
+    imported = api.http.post(
+        "/v1/directory/import",
+        headers={**rate_stack.token("admin"), "content-type": "text/csv"},
+        body="kind,code,name,parent\nstaff,S-new-01,工号 9001,W-new-01\n".encode(),
+    )
+    assert json.loads(imported.body) == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_the_openapi_document_describes_every_route(api):
+    from functions.rate.app import app
+
+    document = json.loads(api.http.get("/v1/openapi.json").body)
+    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    served = {(path, method) for path, methods in app.routes.items() for method in methods}
+    assert served == documented
