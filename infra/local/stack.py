@@ -81,6 +81,7 @@ class LocalStack:
     moto_port: int
     resources: dict[str, str]
     pollers: list[Any] = field(default_factory=list)
+    previous_environment: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def url(self) -> str:
@@ -91,6 +92,20 @@ class LocalStack:
             poller.stop()
         self.api.shutdown()
         self.moto.stop()
+        # Leave the process as it was: a test may start a stack and go on with other work.
+        os.environ.clear()
+        os.environ.update(self.previous_environment)
+        _forget_functions_state()
+
+
+def _forget_functions_state() -> None:
+    from functions.core.settings import settings
+    from functions.core.storage import clients
+    from functions.rate import wiring
+
+    settings.cache_clear()
+    clients.dynamodb.cache_clear()
+    wiring.use(None)
 
 
 def start(
@@ -106,6 +121,7 @@ def start(
     in `event_sources` to a callable (tests use it to watch what a mapping delivers)."""
     from moto.server import ThreadedMotoServer
 
+    previous_environment = dict(os.environ)
     moto_port = free_port(host)
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
@@ -127,14 +143,19 @@ def start(
     resources = _create_resources()
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
-    from functions.core.settings import settings
-
-    settings.cache_clear()
+    _forget_functions_state()
     apps = [_load(function.app) for function in topology.HTTP_FUNCTIONS]
     if load_demo:
         _load_demo(province)
     api = serve(LocalApiGateway(apps), host, port)
-    stack = LocalStack(host=host, api=api, moto=moto, moto_port=moto_port, resources=resources)
+    stack = LocalStack(
+        host=host,
+        api=api,
+        moto=moto,
+        moto_port=moto_port,
+        resources=resources,
+        previous_environment=previous_environment,
+    )
     stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
     return stack
 
