@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-unit test-integration test-e2e bench lint format token clean
+.PHONY: run test test-unit test-integration test-infra test-e2e bench lint format synth clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,16 @@ run: $(STAMP)
 	$(PY) -m infra.local run
 
 test: $(STAMP)
-	$(PY) -m pytest tests/unit tests/integration tests/e2e -q
+	$(PY) -m pytest tests/unit tests/integration tests/infra tests/e2e -q
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
 test-integration: $(STAMP)
 	$(PY) -m pytest tests/integration -q
+
+test-infra: $(STAMP)
+	$(PY) -m pytest tests/infra -q
 
 test-e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e -q
@@ -39,6 +42,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+synth: $(STAMP)
+	$(PY) -m infra.app
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
