@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 class Recorder:
     def __init__(self, fail_rating: str | None = None) -> None:
         self.records: list[dict[str, Any]] = []
+        self.seen: set[str] = set()
         self.fail_rating = fail_rating
         self.arrived = threading.Event()
 
@@ -29,7 +30,10 @@ class Recorder:
             key = record["dynamodb"]["Keys"]["rating_id"]["S"]
             if key == self.fail_rating:
                 failures.append({"itemIdentifier": record["dynamodb"]["SequenceNumber"]})
-            else:
+            elif key not in self.seen:
+                # After a reported failure Lambda delivers the records behind it again: consumers
+                # must be idempotent, and this one keeps the first delivery of each.
+                self.seen.add(key)
                 self.records.append(record)
         self.arrived.set()
         return {"batchItemFailures": failures}

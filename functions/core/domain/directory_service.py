@@ -65,6 +65,8 @@ class DirectoryService:
     def get(self, kind_name: str, raw_code: str) -> DirectoryEntry:
         kind = parse_kind(kind_name)
         ref = SubjectRef(kind, normalise_code(kind, raw_code))
+        if kind is SubjectKind.REGION and not is_within(ref.code, self._province):
+            raise UnknownSubject(f"region {ref.code} is outside this stack's province", {"region": ref.code})
         entry = self._store.get_many([ref]).get(ref)
         if entry is None:
             raise NotFound(f"no {kind.value} {ref.code} in the directory")
