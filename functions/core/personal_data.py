@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import dataclass
 
 from functions.core.domain.personal import mask_mobile
 from functions.core.domain.ratings import ProtectedRater, RaterInput
@@ -19,13 +18,11 @@ from functions.core.domain.ratings import ProtectedRater, RaterInput
 _FORMAT = b"\x01"  # sealed-blob format and key generation; bump to rotate
 
 
-@dataclass(frozen=True)
 class RaterProtector:
-    secret: bytes
-
-    def __post_init__(self) -> None:
-        if len(self.secret) < 32:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 32:
             raise ValueError("the personal-data secret must be at least 32 bytes")
+        self.secret = secret
 
     def _key(self, purpose: bytes) -> bytes:
         return hmac.new(self.secret, b"haochaping/" + purpose, hashlib.sha256).digest()

@@ -1,10 +1,7 @@
 """Builds the rate function's services from its settings, once per process; tests and the local stack
 may hand in their own."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
@@ -15,8 +12,7 @@ from functions.core.storage.ratings import DynamoRatings
 from functions.rate.service import RatingService
 
 
-@dataclass
-class Runtime:
+class Runtime(NamedTuple):
     settings: Settings
     ratings: RatingService
     directory: DirectoryService

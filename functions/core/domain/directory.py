@@ -4,13 +4,10 @@ Every entry carries its full path up to the province, so that a rating's subject
 batch read (or none, from the cache) and every subject on the rating's paths is known without walking
 the tree on the request path."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.core.domain.errors import UnknownSubject, ValidationFailed
 from functions.core.domain.regions import (
@@ -75,8 +72,7 @@ def normalise_code(kind: SubjectKind, code: str, field_name: str = "code") -> st
     return code
 
 
-@dataclass(frozen=True, order=True)
-class SubjectRef:
+class SubjectRef(NamedTuple):
     kind: SubjectKind
     code: str
 
@@ -86,13 +82,12 @@ class SubjectRef:
         return f"{self.kind.value}#{self.code}"
 
     @classmethod
-    def from_key(cls, key: str) -> SubjectRef:
+    def from_key(cls, key: str) -> "SubjectRef":
         kind, _, code = key.partition("#")
         return cls(SubjectKind(kind), code)
 
 
-@dataclass(frozen=True)
-class PathStep:
+class PathStep(NamedTuple):
     kind: SubjectKind
     code: str
     name: str
@@ -105,14 +100,13 @@ class PathStep:
         return {"kind": self.kind.value, "code": self.code, "name": self.name}
 
 
-@dataclass(frozen=True)
-class DirectoryEntry:
+class DirectoryEntry(NamedTuple):
     kind: SubjectKind
     code: str
     name: str
     parent: SubjectRef | None
     # The ancestors, nearest first, ending at the province.
-    ancestors: tuple[PathStep, ...] = field(default=())
+    ancestors: tuple[PathStep, ...] = ()
 
     @property
     def ref(self) -> SubjectRef:
@@ -193,8 +187,7 @@ _CONTAINERS: Mapping[SubjectKind, tuple[SubjectKind, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class ResolvedSubjects:
+class ResolvedSubjects(NamedTuple):
     """A rating's subjects checked against the directory.
 
     `named` are the subjects the channel sent; `paths` every subject the rating counts for (the named

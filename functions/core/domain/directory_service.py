@@ -1,12 +1,9 @@
 """Directory operations: put one entry, read, list children, bulk import. Pure logic over a store port."""
 
-from __future__ import annotations
-
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from functions.core.domain.directory import (
     ALLOWED_PARENTS,
@@ -31,8 +28,7 @@ class DirectoryStore(Protocol):
     def children(self, parent: SubjectRef, kind: SubjectKind | None = None) -> Iterator[DirectoryEntry]: ...
 
 
-@dataclass(frozen=True)
-class ImportResult:
+class ImportResult(NamedTuple):
     created: int
     updated: int
     unchanged: int

@@ -3,19 +3,17 @@
 Instances live in infra/provinces/; functions receive one as JSON (see core.settings) and validate it
 once at start. Code never branches on which province it serves."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.regions import RegionLevel, normalise_region_code, region_level
 
 
-@dataclass(frozen=True)
-class TagSets:
+class TagSets(NamedTuple):
     """Tags (词条) a rater may tick: one set for good ratings, one for bad ones."""
 
     good: tuple[str, ...]
@@ -25,19 +23,17 @@ class TagSets:
         return self.good if satisfaction.good else self.bad
 
 
-@dataclass(frozen=True)
-class IndexRule:
+class IndexRule(NamedTuple):
     """Score per satisfaction level and the prior that every subject starts from (Guizhou's rule)."""
 
-    scores: Mapping[int, int] = field(default_factory=lambda: {5: 10, 4: 8, 3: 6, 2: 4, 1: 2})
+    scores: Mapping[int, int] = MappingProxyType({5: 10, 4: 8, 3: 6, 2: 4, 1: 2})
     initial: float = 10.0
     prior_weight: float = 1.0
     # Fewer valid ratings than this and a subject is listed but not ranked on the public page.
     min_ratings_to_rank: int = 30
 
 
-@dataclass(frozen=True)
-class Deadlines:
+class Deadlines(NamedTuple):
     """Working days from receipt of a ticket (Jiangsu's 2022 norm by default)."""
 
     contact: int = 1
@@ -47,8 +43,7 @@ class Deadlines:
     remind_before_hours: int = 4
 
 
-@dataclass(frozen=True)
-class SmsTexts:
+class SmsTexts(NamedTuple):
     """Texts sent to applicants and departments. `{placeholders}` are filled at send time."""
 
     invitation: str
@@ -68,8 +63,8 @@ class ProvinceConfig:
     name: str
     tags: TagSets
     sms: SmsTexts
-    index: IndexRule = field(default_factory=IndexRule)
-    deadlines: Deadlines = field(default_factory=Deadlines)
+    index: IndexRule = IndexRule()
+    deadlines: Deadlines = Deadlines()
     timezone: str = "Asia/Shanghai"
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
@@ -92,10 +87,21 @@ class ProvinceConfig:
                 raise ValueError(f"deadline {name} must be at least 1 working day")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        data = {
+            "code": self.code,
+            "name": self.name,
+            "tags": self.tags._asdict(),
+            "sms": self.sms._asdict(),
+            "index": {**self.index._asdict(), "scores": dict(self.index.scores)},
+            "deadlines": self.deadlines._asdict(),
+            "timezone": self.timezone,
+            "allow_follow_up": self.allow_follow_up,
+            "local_holidays": self.local_holidays,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProvinceConfig:
+    def from_dict(cls, data: Mapping[str, Any]) -> "ProvinceConfig":
         index = dict(data.get("index", {}))
         if "scores" in index:
             index["scores"] = {int(level): int(score) for level, score in index["scores"].items()}
@@ -115,5 +121,5 @@ class ProvinceConfig:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> ProvinceConfig:
+    def from_json(cls, text: str) -> "ProvinceConfig":
         return cls.from_dict(json.loads(text))

@@ -2,16 +2,13 @@
 
 Parsing collects every problem it finds, so that a channel's developer sees all of them in one 400."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import cache
+from typing import Any, NamedTuple
 
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import ResolvedSubjects, SubjectKind, normalise_code
@@ -28,7 +25,7 @@ MAX_NAME = 50
 # Tablets' clocks drift; a rating up to this far ahead of the server's clock is taken as "now".
 CLOCK_SKEW = timedelta(minutes=2)
 # The 好差评 system dates from 国办发〔2019〕51号; nothing can have been rated before it.
-EARLIEST = datetime(2019, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+EARLIEST = datetime(2019, 12, 1, tzinfo=timezone(timedelta(hours=8)))
 RATER_KINDS = ("person", "enterprise")
 
 _FIELDS = frozenset(
@@ -37,8 +34,7 @@ _FIELDS = frozenset(
 _RATER_FIELDS = frozenset({"phone", "name", "kind", "id_number"})
 
 
-@dataclass(frozen=True)
-class RaterInput:
+class RaterInput(NamedTuple):
     """What a named rater gave. Lives only on the request path: it is protected before it is stored."""
 
     kind: str
@@ -51,8 +47,7 @@ class RaterInput:
         return self.phone is not None
 
 
-@dataclass(frozen=True)
-class RatingRequest:
+class RatingRequest(NamedTuple):
     rating_id: str | None
     channel: Channel
     satisfaction: Satisfaction
@@ -247,8 +242,7 @@ def _parse_rated_at(raw: Any, now: datetime, errors: dict[str, str]) -> datetime
     return rated_at
 
 
-@dataclass(frozen=True)
-class ProtectedRater:
+class ProtectedRater(NamedTuple):
     """A named rater as stored: the phone encrypted, a keyed hash to match it, a masked form to show."""
 
     kind: str
@@ -257,8 +251,7 @@ class ProtectedRater:
     sealed: bytes  # phone, name and ID number, encrypted together
 
 
-@dataclass(frozen=True)
-class Rating:
+class Rating(NamedTuple):
     rating_id: str
     channel: Channel
     satisfaction: Satisfaction
@@ -304,7 +297,7 @@ def build_rating(
     province: ProvinceConfig,
     now: datetime,
 ) -> Rating:
-    zone = ZoneInfo(province.timezone)
+    zone = _zone(province.timezone)
     rated_at = min(request.rated_at or now, now).astimezone(zone)
     return Rating(
         rating_id=rating_id,
@@ -324,3 +317,10 @@ def build_rating(
         day=rated_at.date().isoformat(),
         fingerprint=request.fingerprint,
     )
+
+
+@cache
+def _zone(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo  # on first use: the time-zone database is not needed to import
+
+    return ZoneInfo(name)

@@ -2,14 +2,11 @@
 and what each may do. Departments see their own department only; reviewers a region and everything
 under it; admins everything."""
 
-from __future__ import annotations
-
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.core.domain.directory import SubjectKind, SubjectRef
 from functions.core.domain.errors import Forbidden, Unauthenticated
@@ -23,8 +20,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     """A channel has `channel_key` set; a person has `role` and `scope`."""
 
     channel_key: str | None = None

@@ -6,12 +6,9 @@ rating and claims the case, both conditional, so neither a retry nor a second ra
 can slip in between two requests. A failed condition returns the stored item in the same answer
 (ReturnValuesOnConditionCheckFailure), which tells a replay from a conflict without another read."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import SubjectKind
@@ -20,8 +17,7 @@ from functions.core.domain.levels import Satisfaction
 from functions.core.domain.ratings import ProtectedRater, Rating
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(NamedTuple):
     rating: Rating
     created: bool  # False: a retry of a rating already stored, answered as before
 
