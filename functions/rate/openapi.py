@@ -98,6 +98,11 @@ def document() -> dict[str, Any]:
                 },
                 "subjects": _ref("Subjects"),
                 "case_no": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_./-]{0,49}$"},
+                "follow_up": {
+                    "type": "boolean",
+                    "description": "追评: a second, marked rating of a case already rated, where the province "
+                    "allows it (needs case_no; one per case)",
+                },
                 "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 10, "uniqueItems": True},
                 "comment": {"type": "string", "maxLength": MAX_COMMENT},
                 "rater": _ref("Rater"),
@@ -128,6 +133,7 @@ def document() -> dict[str, Any]:
                 "department": {"type": ["string", "null"]},
                 "region": {"type": "string"},
                 "case_no": {"type": ["string", "null"]},
+                "follow_up": {"type": "boolean"},
                 "tags": {"type": "array", "items": {"type": "string"}},
                 "comment": {"type": ["string", "null"]},
                 "rater": {

@@ -104,6 +104,7 @@ def rating_view(rating: Rating) -> dict[str, Any]:
         "department": rating.department,
         "region": rating.region,
         "case_no": rating.case_no,
+        "follow_up": rating.follow_up,
         "tags": list(rating.tags),
         "comment": rating.comment,
         "rater": (

@@ -4,10 +4,12 @@ refusal in the contract's shape."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import boto3
 import pytest
 
+from functions.rate import wiring
 from tests.integration.conftest import CHANNEL, post_rating
 
 WINDOW_RATING = {
@@ -225,3 +227,38 @@ def test_the_openapi_document_describes_every_route(api):
     documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
     served = {(path, method) for path, methods in app.routes.items() for method in methods}
     assert served == documented
+
+
+def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_allows_it(api, rate_stack):
+    # Given a province that takes follow-up ratings (追评)
+    allowing = replace(
+        rate_stack.settings, province=replace(rate_stack.settings.province, allow_follow_up=True)
+    )
+    wiring.use(wiring.build(allowing, rate_stack.dynamodb))
+    first = {**WINDOW_RATING, "channel": "pc", "case_no": "GZ2026-777", "rating_id": "first-0001"}
+    follow_up = {**first, "rating_id": "follow-0001", "satisfaction": 1, "follow_up": True}
+
+    # When the follow-up comes before the first rating, it is refused and nothing is stored
+    status, error = post_rating(api, follow_up)
+    assert (status, error["error"]) == (409, "conflict")
+    assert rate_stack.raw_rating("follow-0001") is None
+
+    # Then after the first rating it is taken, marked, and retries of it are answered as before
+    assert post_rating(api, first)[0] == 201
+    assert post_rating(api, follow_up) == (
+        201,
+        {"rating_id": "follow-0001", "good": False, "ticket_id": "tk-follow-0001"},
+    )
+    assert post_rating(api, follow_up)[0] == 200
+    assert rate_stack.raw_rating("follow-0001")["follow_up"] == {"BOOL": True}
+    status, error = post_rating(api, {**follow_up, "rating_id": "follow-0002"})
+    assert (status, error["error"]) == (409, "case_already_rated")
+    case = rate_stack.dynamodb.get_item(
+        TableName=rate_stack.settings.cases_table, Key={"case_no": {"S": "GZ2026-777"}}
+    )["Item"]
+    assert (case["rating_id"]["S"], case["follow_up_id"]["S"]) == ("first-0001", "follow-0001")
+
+
+def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
+    status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
+    assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]

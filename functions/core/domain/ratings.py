@@ -29,7 +29,18 @@ EARLIEST = datetime(2019, 12, 1, tzinfo=timezone(timedelta(hours=8)))
 RATER_KINDS = ("person", "enterprise")
 
 _FIELDS = frozenset(
-    {"rating_id", "channel", "satisfaction", "subjects", "case_no", "tags", "comment", "rater", "rated_at"}
+    {
+        "rating_id",
+        "channel",
+        "satisfaction",
+        "subjects",
+        "case_no",
+        "follow_up",
+        "tags",
+        "comment",
+        "rater",
+        "rated_at",
+    }
 )
 _RATER_FIELDS = frozenset({"phone", "name", "kind", "id_number"})
 
@@ -58,6 +69,7 @@ class RatingRequest(NamedTuple):
     rater: RaterInput | None
     rated_at: datetime | None
     fingerprint: str  # of the body as sent: a retry with the same body is the same rating
+    follow_up: bool = False  # 追评: a second, marked rating of a case already rated
 
 
 def fingerprint(body: Mapping[str, Any]) -> str:
@@ -101,6 +113,14 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
     if case_no is not None and (not isinstance(case_no, str) or not CASE_NO.fullmatch(case_no)):
         errors["case_no"] = "at most 50 of A-Z a-z 0-9 _ - . /"
 
+    follow_up = body.get("follow_up", False)
+    if not isinstance(follow_up, bool):
+        errors["follow_up"] = "true or false"
+    elif follow_up and not province.allow_follow_up:
+        errors["follow_up"] = f"{province.name} does not take follow-up ratings (追评)"
+    elif follow_up and case_no is None and "case_no" not in errors:
+        errors["case_no"] = "required for a follow-up rating: it follows up the rating of that case"
+
     tags = _parse_tags(body.get("tags"), satisfaction, province, errors)
 
     comment = body.get("comment")
@@ -129,6 +149,7 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
         rater=rater,
         rated_at=rated_at,
         fingerprint=fingerprint(body),
+        follow_up=follow_up is True,
     )
 
 
@@ -269,6 +290,7 @@ class Rating(NamedTuple):
     day: str  # local date in the province's time zone: the bucket indices count by
     fingerprint: str
     valid: bool = True
+    follow_up: bool = False
 
     @property
     def good(self) -> bool:
@@ -316,6 +338,7 @@ def build_rating(
         received_at=now.astimezone(zone),
         day=rated_at.date().isoformat(),
         fingerprint=request.fingerprint,
+        follow_up=request.follow_up,
     )
 
 

@@ -64,18 +64,7 @@ class DynamoRatings:
                             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self._cases,
-                            "Key": {"case_no": {"S": rating.case_no}},
-                            "UpdateExpression": "SET rating_id = :r, rated_at = :t",
-                            "ConditionExpression": "attribute_not_exists(rating_id)",
-                            "ExpressionAttributeValues": {
-                                ":r": {"S": rating.rating_id},
-                                ":t": {"S": rating.rated_at.isoformat()},
-                            },
-                        }
-                    },
+                    _claim_case(self._cases, rating),
                 ],
                 ReturnConsumedCapacity="TOTAL",
             )
@@ -86,7 +75,7 @@ class DynamoRatings:
                 stored = reasons[0].get("Item") or self._get_item(rating.rating_id)
                 return self._replay(rating, stored)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise CaseAlreadyRated(f"case {rating.case_no} has been rated already") from None
+                raise _case_refusal(rating, reasons[1].get("Item")) from None
             raise
         self.last_consumed = answer.get("ConsumedCapacity", [])
         return Accepted(rating, created=True)
@@ -113,6 +102,39 @@ class DynamoRatings:
         return answer.get("Item")
 
 
+def _claim_case(cases_table: str, rating: Rating) -> dict[str, Any]:
+    """The case's side of the transaction: a first rating claims an unrated case (creating its item if
+    the case system has not reported it); a follow-up needs a rated case with no follow-up yet."""
+    assert rating.case_no is not None
+    if rating.follow_up:
+        update = "SET follow_up_id = :r, follow_up_at = :t"
+        condition = "attribute_exists(rating_id) AND attribute_not_exists(follow_up_id)"
+    else:
+        update = "SET rating_id = :r, rated_at = :t"
+        condition = "attribute_not_exists(rating_id)"
+    return {
+        "Update": {
+            "TableName": cases_table,
+            "Key": {"case_no": {"S": rating.case_no}},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {
+                ":r": {"S": rating.rating_id},
+                ":t": {"S": rating.rated_at.isoformat()},
+            },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def _case_refusal(rating: Rating, case: Mapping[str, Any] | None) -> Exception:
+    if not rating.follow_up:
+        return CaseAlreadyRated(f"case {rating.case_no} has been rated already")
+    if case is not None and "follow_up_id" in case:
+        return CaseAlreadyRated(f"case {rating.case_no} has had its follow-up rating already")
+    return Conflict(f"case {rating.case_no} has no rating yet to follow up; send it as a first rating")
+
+
 def rating_to_item(rating: Rating) -> dict[str, Any]:
     """The stored form. Everything the index and ticket consumers need is on the item, so the stream
     record alone is enough to count it: paths (every subject it counts for), day, validity."""
@@ -133,6 +155,8 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         item["department"] = {"S": rating.department}
     if rating.case_no:
         item["case_no"] = {"S": rating.case_no}
+    if rating.follow_up:
+        item["follow_up"] = {"BOOL": True}
     if rating.tags:
         item["tags"] = {"L": [{"S": tag} for tag in rating.tags]}
     if rating.comment:
@@ -178,4 +202,5 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         day=item["day"]["S"],
         fingerprint=item["fp"]["S"],
         valid=item["valid"]["BOOL"],
+        follow_up=item.get("follow_up", {}).get("BOOL", False),
     )
