@@ -27,4 +27,6 @@ def start_request(service: str, request_context: dict[str, Any]) -> None:
 def end_request() -> None:
     if metrics.metric_set:
         metrics.flush_metrics()
+    # flush clears only when metrics are enabled; a request's dimensions must never reach the next one
+    metrics.clear_metrics()
     logger.set_correlation_id(None)

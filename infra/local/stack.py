@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import topology
+from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
 from infra.provinces import PROVINCES, demo_directory_csv
@@ -81,6 +83,7 @@ class LocalStack:
     moto_port: int
     resources: dict[str, str]
     pollers: list[Any] = field(default_factory=list)
+    housekeeping: threading.Event = field(default_factory=threading.Event)
     previous_environment: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -88,6 +91,7 @@ class LocalStack:
         return f"http://{self.host}:{self.api.port}"
 
     def stop(self) -> None:
+        self.housekeeping.set()
         for poller in self.pollers:
             poller.stop()
         self.api.shutdown()
@@ -121,6 +125,7 @@ def start(
     in `event_sources` to a callable (tests use it to watch what a mapping delivers)."""
     from moto.server import ThreadedMotoServer
 
+    emulator.install()
     previous_environment = dict(os.environ)
     moto_port = free_port(host)
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
@@ -157,7 +162,16 @@ def start(
         previous_environment=previous_environment,
     )
     stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
+    threading.Thread(
+        target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
+    ).start()
     return stack
+
+
+def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:
+    """moto keeps every model object it creates for its dashboard; a long session would only grow."""
+    while not stopped.wait(every):
+        emulator.forget_tracked_models()
 
 
 def _configure_moto(endpoint: str) -> None:

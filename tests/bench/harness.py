@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -93,6 +94,41 @@ def quiet_logger() -> Iterator[TextIO]:
                 handler.setStream(previous)
 
 
+@dataclass(frozen=True)
+class DynamoCall:
+    operation: str  # PutItem, TransactWriteItems, BatchGetItem, ...
+    params: dict[str, Any]  # as the code passed them: Items in DynamoDB JSON, binary as bytes
+    answer: dict[str, Any]  # parsed answer (or error answer)
+    seconds: float  # from the call's entry to its parsed answer: botocore and moto together
+
+
+class CallRecorder:
+    """Every DynamoDB call a client makes, seen through botocore's own events, so nothing in the
+    product code changes to be measured. `provide-client-params` fires once per API call (retries
+    included in the one call) before validation; `after-call` once, with the parsed answer."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[DynamoCall] = []
+        client.meta.events.register("provide-client-params.dynamodb", self._started)
+        client.meta.events.register("after-call.dynamodb", self._finished)
+
+    def _started(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # botocore hands both events the same per-call context dict: the start time rides on it.
+        # The params are the caller's own dict (our code builds a fresh one per call): kept as is, not
+        # copied, so that recording costs next to nothing inside the timed call.
+        context["bench_params"] = params
+        context["bench_started"] = time.perf_counter()
+
+    def _finished(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        seconds = time.perf_counter() - context["bench_started"]
+        self.calls.append(DynamoCall(model.name, context["bench_params"], parsed, seconds))
+
+    def take(self) -> list[DynamoCall]:
+        """The calls since the last take."""
+        taken, self.calls = self.calls, []
+        return taken
+
+
 @dataclass
 class InProcessStack:
     settings: Settings
@@ -122,7 +158,11 @@ def in_process_stack() -> Iterator[InProcessStack]:
     from moto import mock_aws  # heavy (about a second): only the benchmarks that need it pay
 
     from functions.rate.app import app
+    from infra.local import emulator
 
+    # As in the local stack: moto's transactions no longer copy whole tables, so the figures stay
+    # those of the function rather than of a table copy that grows with every rating.
+    emulator.install()
     with environment(AWS_ENVIRONMENT), mock_aws():
         # The production factory, uncached: each benchmark gets its own client under its own mock.
         client = clients.dynamodb.__wrapped__()
@@ -137,4 +177,3 @@ def in_process_stack() -> Iterator[InProcessStack]:
                 yield InProcessStack(settings, client, runtime, LocalApiGateway([app]), sink)
         finally:
             wiring.use(None)
-

@@ -31,6 +31,11 @@ class DemoSubjects:
     window_staff: tuple[dict[str, str], ...]  # department, window, staff
     department_item: tuple[dict[str, str], ...]  # department, item
     regions: tuple[dict[str, str], ...]  # region only
+    depth: dict[str, int]  # code → how many ancestors it has up to the province
+
+    def deepest_window_staff(self) -> dict[str, str]:
+        """The combination with the longest paths: the largest rating item the mix can produce."""
+        return max(self.window_staff, key=lambda subjects: self.depth[subjects["staff"]])
 
     @classmethod
     def from_csv(cls, text: str) -> DemoSubjects:
@@ -46,7 +51,17 @@ class DemoSubjects:
         )
         # The province itself is a region too, but nobody rates "贵州省" alone: keep the ones below it.
         regions = tuple({"region": r["code"]} for r in rows if r["kind"] == "region" and r["parent"])
-        return cls(window_staff, department_item, regions)
+        parent = {r["code"]: r["parent"] for r in rows}
+        depth: dict[str, int] = {}
+
+        def depth_of(code: str) -> int:
+            if code not in depth:
+                depth[code] = 1 + depth_of(parent[code]) if parent.get(code) else 0
+            return depth[code]
+
+        for code in parent:
+            depth_of(code)
+        return cls(window_staff, department_item, regions, depth)
 
 
 def demo_subjects() -> DemoSubjects:

@@ -262,3 +262,13 @@ def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_all
 def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
     status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
     assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]
+
+
+@pytest.mark.parametrize("disabled", ["true", "false"])
+def test_no_metric_or_dimension_outlives_its_request(api, rate_stack, monkeypatch, disabled):
+    from functions.core.observability import metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", disabled)
+    post_rating(api, {**WINDOW_RATING, "rating_id": "metrics-01"})
+    post_rating(api, {**WINDOW_RATING, "rating_id": "metrics-02", "channel": "pc"})
+    assert metrics.metric_set == {} and metrics.dimension_set == {}

@@ -1,0 +1,51 @@
+"""make bench: every benchmark in turn, each printing its figures. Nothing here asserts a timing:
+the figures are for people to read and compare between runs.
+
+Each benchmark also runs alone: .venv/bin/python -m tests.bench.<name>"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+from tests.bench import dynamodb_cost, http_load, import_time, rate_inprocess
+
+BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
+    ("rate_inprocess", rate_inprocess.main),
+    ("dynamodb_cost", dynamodb_cost.main),
+    ("import_time", import_time.main),
+    ("http_load", http_load.main),
+)
+
+
+def main() -> int:
+    # Timings on a shared machine mean little without its size and how busy it was.
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(
+        f"haochaping benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {load} (1, 5, 15 min)",
+        flush=True,
+    )
+    failed = []
+    started = time.perf_counter()
+    for name, run in BENCHMARKS:
+        began = time.perf_counter()
+        try:
+            run()
+        except Exception:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+        print(f"  [{name}: {time.perf_counter() - began:.1f} s]", flush=True)
+    print(
+        f"\nall benchmarks: {time.perf_counter() - started:.1f} s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The local stack's fixes to moto's TransactWriteItems answer exactly as moto does, without copying
+whole tables: a cancelled transaction leaves items and streams as they were."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from infra.local import emulator
+
+
+@pytest.fixture
+def tables(moto_aws):
+    emulator.install()
+    client = boto3.client("dynamodb")
+    for name in ("a", "b"):
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+    return client
+
+
+def stream_events(client, table):
+    streams = boto3.client("dynamodbstreams")
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return [
+        (r["eventName"], r["dynamodb"]["Keys"]["k"]["S"])
+        for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    ]
+
+
+def put(table, key, value, condition="attribute_not_exists(k)"):
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {"k": {"S": key}, "v": {"S": value}},
+            "ConditionExpression": condition,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def test_a_cancelled_transaction_leaves_items_and_streams_as_they_were(tables):
+    # Given one committed transaction
+    tables.transact_write_items(TransactItems=[put("a", "1", "first"), put("b", "x", "first")])
+    # When a second one writes a new item in b and an existing one in a (whose condition fails)
+    with pytest.raises(tables.exceptions.TransactionCanceledException) as caught:
+        tables.transact_write_items(TransactItems=[put("b", "y", "second"), put("a", "1", "second")])
+    # Then moto's answer is unchanged: the failing item's reason and old image
+    reasons = caught.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"]["v"] == {"S": "first"}
+    # And nothing of it is left in the tables or their streams
+    assert "Item" not in tables.get_item(TableName="b", Key={"k": {"S": "y"}})
+    assert tables.get_item(TableName="a", Key={"k": {"S": "1"}})["Item"]["v"] == {"S": "first"}
+    assert stream_events(tables, "a") == [("INSERT", "1")]
+    assert stream_events(tables, "b") == [("INSERT", "x")]
+
+
+def test_a_committed_transaction_still_writes_everything(tables):
+    tables.transact_write_items(TransactItems=[put("a", "1", "v1"), put("b", "1", "v1")])
+    tables.transact_write_items(
+        TransactItems=[
+            put("a", "1", "v2", condition="attribute_exists(k)"),
+            {
+                "Update": {
+                    "TableName": "b",
+                    "Key": {"k": {"S": "1"}},
+                    "UpdateExpression": "SET w = :w",
+                    "ExpressionAttributeValues": {":w": {"S": "new"}},
+                }
+            },
+        ]
+    )
+    assert tables.get_item(TableName="a", Key={"k": {"S": "1"}})["Item"]["v"] == {"S": "v2"}
+    assert tables.get_item(TableName="b", Key={"k": {"S": "1"}})["Item"]["w"] == {"S": "new"}
+    assert stream_events(tables, "a") == [("INSERT", "1"), ("MODIFY", "1")]
+
+
+def test_tables_are_not_copied_per_transaction_but_still_copy_elsewhere(tables, monkeypatch):
+    import copy
+
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import Table
+
+    calls = []
+    original = Table.__deepcopy__
+
+    def watched(table, memo):
+        calls.append((table, original(table, memo)))
+        return calls[-1][1]
+
+    monkeypatch.setattr(Table, "__deepcopy__", watched)
+    tables.transact_write_items(TransactItems=[put("a", "2", "v"), put("b", "2", "v")])
+    assert len(calls) == 2 and all(result is table for table, result in calls)
+    table = next(iter(dynamodb_backends["123456789012"]["cn-northwest-1"].tables.values()))
+    assert copy.deepcopy(table) is not table  # backups and restores still get real copies
