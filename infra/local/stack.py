@@ -40,10 +40,19 @@ def local_token_secret(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     if env.get("TOKEN_SECRET"):
         return env["TOKEN_SECRET"]
+    TOKEN_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
     if not TOKEN_SECRET_FILE.exists():
-        TOKEN_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-        TOKEN_SECRET_FILE.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        TOKEN_SECRET_FILE.chmod(0o600)
+        # Written aside, then linked into place: `run` and `token` may start at the same moment, and
+        # neither may ever read a half-written key.
+        draft = TOKEN_SECRET_FILE.with_name(f"{TOKEN_SECRET_FILE.name}.{os.getpid()}")
+        draft.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, TOKEN_SECRET_FILE)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return TOKEN_SECRET_FILE.read_text().strip()
 
 

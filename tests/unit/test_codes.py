@@ -89,3 +89,16 @@ def test_every_region_lies_within_its_structural_ancestors(code):
         assert is_within(code, parent)
         assert region_level(parent) < region_level(code)
         assert not is_within(parent, code) or parent == code
+
+
+def test_rating_ids_made_by_the_server_are_time_ordered_ulids():
+    from datetime import UTC, datetime
+
+    from functions.core.domain.ratings import RATING_ID
+    from functions.rate.service import new_rating_id
+
+    earlier = new_rating_id(datetime(2026, 9, 30, 9, 0, tzinfo=UTC))
+    later = new_rating_id(datetime(2026, 9, 30, 9, 0, 1, tzinfo=UTC))
+    assert RATING_ID.fullmatch(earlier) and len(earlier) == 27 and earlier.startswith("r")
+    assert earlier < later
+    assert len({new_rating_id() for _ in range(1000)}) == 1000

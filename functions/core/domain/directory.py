@@ -5,7 +5,7 @@ batch read (or none, from the cache) and every subject on the rating's paths is 
 the tree on the request path."""
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -285,7 +285,3 @@ def resolve_subjects(
 def _path_order(key: str) -> tuple[int, str]:
     ref = SubjectRef.from_key(key)
     return (KIND_ORDER.index(ref.kind), ref.code)
-
-
-def children_sorted(entries: Iterable[DirectoryEntry]) -> Sequence[DirectoryEntry]:
-    return sorted(entries, key=lambda e: e.code)

@@ -32,11 +32,6 @@ class Caller(NamedTuple):
     def is_channel(self) -> bool:
         return self.channel_key is not None
 
-    def log_label(self) -> str:
-        return (
-            f"channel:{self.channel_key}" if self.is_channel else f"{self.role.value if self.role else '?'}"
-        )
-
 
 def authenticate(headers: Mapping[str, str], settings: Settings) -> Caller:
     """A bearer token wins over a key when both are sent. Any credential that is present but wrong is a

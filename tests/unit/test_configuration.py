@@ -1,0 +1,81 @@
+"""Province configuration and function settings: typed, validated once, refused when wrong."""
+
+import base64
+import json
+from dataclasses import replace
+
+import pytest
+
+from functions.core.domain.province import ProvinceConfig
+from functions.core.settings import Settings, SettingsError
+from infra.provinces import GUIZHOU, PROVINCES
+
+SECRET = base64.b64encode(b"s" * 32).decode()
+
+
+def test_every_province_survives_a_round_trip_through_json():
+    for province in PROVINCES.values():
+        assert ProvinceConfig.from_json(province.to_json()) == province
+
+
+def test_the_demo_province_follows_the_published_rules():
+    assert GUIZHOU.code == "520000000000"
+    assert dict(GUIZHOU.index.scores) == {5: 10, 4: 8, 3: 6, 2: 4, 1: 2}
+    assert (GUIZHOU.index.initial, GUIZHOU.index.prior_weight) == (10.0, 1.0)
+    assert (GUIZHOU.deadlines.contact, GUIZHOU.deadlines.simple, GUIZHOU.deadlines.general) == (1, 1, 5)
+    assert GUIZHOU.deadlines.complex == 15
+    assert "服务态度好" in GUIZHOU.tags.good and "服务态度生硬" in GUIZHOU.tags.bad
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"code": "520100000000"},  # a city, not a province
+        {"code": "52"},
+        {"index": GUIZHOU.index._replace(scores={5: 10, 4: 8})},
+        {"index": GUIZHOU.index._replace(prior_weight=-1)},
+        {"tags": GUIZHOU.tags._replace(bad=("服务态度好",))},
+        {"deadlines": GUIZHOU.deadlines._replace(general=0)},
+    ],
+)
+def test_an_inconsistent_province_is_refused(change):
+    with pytest.raises(ValueError):
+        replace(GUIZHOU, **change)
+
+
+def environment(**changes):
+    env = {"PROVINCE_CONFIG": GUIZHOU.to_json(), "TOKEN_SECRET": SECRET, "PERSONAL_DATA_SECRET": SECRET}
+    env.update(changes)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def test_settings_read_the_environment_once_with_defaults():
+    settings = Settings.from_env(environment(TABLE_PREFIX="gz"))
+    assert settings.ratings_table == "gz-ratings" and settings.directory_table == "gz-directory"
+    assert settings.province == GUIZHOU
+    assert len(settings.channel_key_digests) == 1  # local-demo-key
+    assert "local-demo-key" not in repr(settings) and SECRET not in repr(settings)
+
+
+def test_the_province_may_come_from_a_file(tmp_path):
+    path = tmp_path / "province.json"
+    path.write_text(GUIZHOU.to_json(), encoding="utf-8")
+    settings = Settings.from_env(environment(PROVINCE_CONFIG=None, PROVINCE_CONFIG_FILE=str(path)))
+    assert settings.province == GUIZHOU
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"PROVINCE_CONFIG": None},
+        {"PROVINCE_CONFIG": "{}"},
+        {"PROVINCE_CONFIG": json.dumps({**json.loads(GUIZHOU.to_json()), "code": "520100000000"})},
+        {"TOKEN_SECRET": None},
+        {"TOKEN_SECRET": base64.b64encode(b"short").decode()},
+        {"PERSONAL_DATA_SECRET": "not base64 !!"},
+        {"LOCAL_API_KEYS": " , "},
+    ],
+)
+def test_wrong_settings_stop_the_function_at_start(changes):
+    with pytest.raises(SettingsError):
+        Settings.from_env(environment(**changes))
