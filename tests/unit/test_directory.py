@@ -1,6 +1,8 @@
 """The directory: parents, paths, subject resolution, bulk import."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from functions.core.domain.directory import SubjectKind, SubjectRef, required_refs, resolve_subjects
 from functions.core.domain.directory_service import DirectoryService
@@ -170,3 +172,39 @@ def test_an_import_takes_rows_in_any_order_and_counts_what_changed():
 def test_an_import_needs_the_header():
     with pytest.raises(ValidationFailed):
         DirectoryService(MemoryDirectory(), GUIZHOU.code).import_csv("region,520000,贵州省,\n")
+
+
+DEMO = demo_directory()
+STAFF = sorted(ref.code for ref in DEMO.entries if ref.kind is K.STAFF)
+ITEMS = sorted(ref.code for ref in DEMO.entries if ref.kind is K.ITEM)
+
+
+@given(st.sampled_from(STAFF), st.sampled_from(ITEMS), st.booleans(), st.booleans())
+def test_paths_are_exactly_the_named_subjects_and_their_ancestors(
+    staff_code, item_code, with_window, with_item
+):
+    # Given a staff member, optionally their window, their department and perhaps an item
+    staff = DEMO.entries[SubjectRef(K.STAFF, staff_code)]
+    department = staff.nearest(K.DEPARTMENT).code
+    subjects = {K.STAFF: staff_code, K.DEPARTMENT: department}
+    if with_window and staff.parent.kind is K.WINDOW:
+        subjects[K.WINDOW] = staff.parent.code
+    item = DEMO.entries[SubjectRef(K.ITEM, item_code)]
+    if with_item:
+        subjects[K.ITEM] = item_code
+    entries = DEMO.get_many(required_refs(subjects))
+    same_department = item.parent.code == department
+    if with_item and not same_department:
+        # Then an item of another department contradicts the directory
+        with pytest.raises(UnknownSubject):
+            resolve_subjects(subjects, entries)
+        return
+    # Then the rating counts for every subject on the named subjects' paths, and nothing else
+    resolved = resolve_subjects(subjects, entries)
+    expected = {
+        step.ref.key for kind, code in subjects.items() for step in entries[SubjectRef(kind, code)].path
+    }
+    assert set(resolved.paths) == expected
+    assert len(resolved.paths) == len(set(resolved.paths))
+    assert resolved.department == department
+    assert f"region#{GUIZHOU.code}" in resolved.paths
