@@ -259,6 +259,8 @@ def subjects_of(draw: st.DrawFn, directory: Directory) -> tuple[dict[str, str], 
         subjects["department"] = department
     # The rating is served where the department is, unless a region inside it was named (never here).
     served_in = department_region if region is None or _within(department_region, region) else region
+    if subjects.keys() == {"region"}:
+        return subjects, None, region  # a region alone: no department answers it
     return subjects, department, served_in
 
 
