@@ -18,6 +18,7 @@ ERROR_CODES = {
     "413": ("too_large", "The body is over the limit (16 KB for JSON)."),
     "415": ("unsupported_media_type", "The body is not in the content type the endpoint takes."),
     "422": ("unknown_subject", "A subject code the directory does not know, or that contradicts it."),
+    "429": ("throttled", "The store is busy: retry after Retry-After seconds with the same rating_id."),
 }
 
 
@@ -227,7 +228,7 @@ def document() -> dict[str, Any]:
                 "responses": {
                     "201": _json(_ref("RatingAccepted"), "Accepted; a bad rating names its ticket"),
                     "200": _json(_ref("RatingAccepted"), "A retry with the same rating_id and body"),
-                    **_errors("400", "401", "403", "409", "413", "415", "422"),
+                    **_errors("400", "401", "403", "409", "413", "415", "422", "429"),
                 },
             }
         },

@@ -272,3 +272,61 @@ def test_no_metric_or_dimension_outlives_its_request(api, rate_stack, monkeypatc
     post_rating(api, {**WINDOW_RATING, "rating_id": "metrics-01"})
     post_rating(api, {**WINDOW_RATING, "rating_id": "metrics-02", "channel": "pc"})
     assert metrics.metric_set == {} and metrics.dimension_set == {}
+
+
+class _Answer:
+    status_code = 400
+    headers: dict[str, str] = {}
+
+
+def _fail_writes_with(rate_stack, code):
+    """Every write answers with DynamoDB error `code`; answers the function that stops it."""
+
+    def fail(**_):
+        return _Answer(), {
+            "Error": {"Code": code, "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    events = [f"before-call.dynamodb.{operation}" for operation in ("PutItem", "TransactWriteItems")]
+    for event in events:
+        rate_stack.dynamodb.meta.events.register(event, fail)
+    return lambda: [rate_stack.dynamodb.meta.events.unregister(event, fail) for event in events]
+
+
+@pytest.mark.parametrize("case_no", [None, "GZ2026-BUSY"])
+def test_a_throttled_store_answers_429_and_the_retry_succeeds(api, rate_stack, case_no):
+    # Given DynamoDB throttling every write, even after the client's own retries
+    recover = _fail_writes_with(rate_stack, "ProvisionedThroughputExceededException")
+    body = {**WINDOW_RATING, "rating_id": "busy-0001", **({"case_no": case_no} if case_no else {})}
+    answer = api.http.post("/v1/ratings", headers=CHANNEL, body=json.dumps(body))
+    # Then the channel is told to retry, and nothing is stored
+    assert answer.status_code == 429 and json.loads(answer.body)["error"] == "throttled"
+    assert answer.headers["Retry-After"] == "1"
+    assert rate_stack.raw_rating("busy-0001") is None
+    # When the store recovers, the same request is accepted once
+    recover()
+    assert post_rating(api, body)[0] == 201
+
+
+def test_an_unexpected_failure_is_a_500_in_the_contract_shape_without_personal_data(api, rate_stack, caplog):
+    _fail_writes_with(rate_stack, "InternalServerError")
+    status, error = post_rating(api, {**WINDOW_RATING, "rating_id": "broken-0001"})
+    assert status == 500 and error["error"] == "internal" and error["message"]
+    logged = json.dumps([r.__dict__ for r in caplog.records], default=str, ensure_ascii=False)
+    assert "13912345678" not in logged and "王五" not in logged
+
+
+def test_a_transaction_conflict_on_the_case_is_a_429_to_retry(api, rate_stack):
+    def conflict(**_):
+        reasons = [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "injected"}]
+        error = {"Code": "TransactionCanceledException", "Message": "injected"}
+        return _Answer(), {
+            "Error": error,
+            "CancellationReasons": reasons,
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    rate_stack.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", conflict)
+    status, error = post_rating(api, {**WINDOW_RATING, "rating_id": "race-0001", "case_no": "GZ2026-RACE"})
+    assert (status, error["error"]) == (429, "throttled")

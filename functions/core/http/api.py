@@ -45,7 +45,11 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def error_response(error: errors.DomainError) -> Response:
     status = next(code for cls, code in STATUS.items() if isinstance(error, cls))
     body: dict[str, Any] = {"error": error.code, "message": error.message, **error.details}
-    headers = {"WWW-Authenticate": 'Bearer realm="haochaping"'} if status == 401 else None
+    headers = None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="haochaping"'}
+    elif status == 429:
+        headers = {"Retry-After": "1"}
     return json_response(body, status, headers)
 
 

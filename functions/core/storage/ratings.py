@@ -10,11 +10,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from botocore.exceptions import ClientError
+
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import SubjectKind
-from functions.core.domain.errors import CaseAlreadyRated, Conflict
+from functions.core.domain.errors import CaseAlreadyRated, Conflict, Throttled
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.ratings import ProtectedRater, Rating
+
+_BUSY = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+_BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 
 
 class Accepted(NamedTuple):
@@ -32,9 +37,16 @@ class DynamoRatings:
 
     def accept(self, rating: Rating) -> Accepted:
         item = rating_to_item(rating)
-        if rating.case_no is None:
-            return self._put(rating, item)
-        return self._put_claiming_case(rating, item)
+        try:
+            if rating.case_no is None:
+                return self._put(rating, item)
+            return self._put_claiming_case(rating, item)
+        except ClientError as e:
+            # Still throttled after the client's own retries: the channel retries later with the same
+            # rating_id, which is safe, so tell it so instead of failing.
+            if e.response.get("Error", {}).get("Code") in _BUSY:
+                raise Throttled("the ratings store is busy; retry with the same rating_id") from None
+            raise
 
     def _put(self, rating: Rating, item: dict[str, Any]) -> Accepted:
         try:
@@ -76,6 +88,9 @@ class DynamoRatings:
                 return self._replay(rating, stored)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 raise _case_refusal(rating, reasons[1].get("Item")) from None
+            if _BUSY_REASONS.intersection(codes):
+                # Another request is writing the same case or rating at this moment.
+                raise Throttled("the ratings store is busy; retry with the same rating_id") from None
             raise
         self.last_consumed = answer.get("ConsumedCapacity", [])
         return Accepted(rating, created=True)
