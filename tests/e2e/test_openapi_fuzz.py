@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from infra.provinces import GUIZHOU
 from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData
 
 pytestmark = pytest.mark.e2e
@@ -156,26 +157,8 @@ def test_fuzzing_reached_every_operation_and_no_role_got_through(
 # --- 2. valid ratings, generated from the demo directory -----------------------------------------
 
 CHANNELS = ["pc", "mobile", "qrcode", "hall_pad", "hall_terminal", "phone", "sms"]
-GOOD_TAGS = [
-    "服务态度好",
-    "服务效率高",
-    "一次办结",
-    "材料精简",
-    "可以在线预约",
-    "办事指南清晰",
-    "窗口引导到位",
-    "网上办理便捷",
-]
-BAD_TAGS = [
-    "服务态度生硬",
-    "超过法定办理时间",
-    "多头跑",
-    "与承诺不一致",
-    "办事指南有误",
-    "材料要求繁琐",
-    "排队时间长",
-    "系统操作不便",
-]
+GOOD_TAGS = list(GUIZHOU.tags.good)
+BAD_TAGS = list(GUIZHOU.tags.bad)
 SURNAMES = "王李张刘陈杨黄赵吴周"
 GIVEN_NAME_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 
