@@ -104,6 +104,9 @@ class LocalStack:
         for poller in self.pollers:
             poller.stop()
         self.api.shutdown()
+        # moto's stores belong to the process, not its server: empty them so that nothing outlives
+        # the stack (a test may start another in the same process).
+        _moto_api(f"http://{self.host}:{self.moto_port}", "reset")
         self.moto.stop()
         # Leave the process as it was: a test may start a stack and go on with other work.
         os.environ.clear()
@@ -184,9 +187,13 @@ def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:
 
 
 def _configure_moto(endpoint: str) -> None:
+    _moto_api(endpoint, "config", {"stepfunctions": {"execute_state_machine": True}})
+
+
+def _moto_api(endpoint: str, action: str, body: dict[str, Any] | None = None) -> None:
     request = urllib.request.Request(
-        f"{endpoint}/moto-api/config",
-        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+        f"{endpoint}/moto-api/{action}",
+        data=json.dumps(body or {}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )

@@ -111,3 +111,39 @@ def test_a_rating_over_http_reaches_a_stream_consumer_and_poison_records_reach_t
         assert described["requestContext"]["condition"] == "RetryAttemptsExhausted"
     finally:
         stack.stop()
+
+
+def test_the_embedded_aws_has_every_service_the_stack_uses_with_state_machines_executing():
+    import boto3
+
+    stack = local_stack.start(port=0, load_demo=False, event_sources=[])
+    try:
+        # Given the resources a deployed stack has
+        dynamodb = boto3.client("dynamodb")
+        assert {"haochaping-local-ratings", "haochaping-local-cases", "haochaping-local-directory"} <= set(
+            dynamodb.list_tables()["TableNames"]
+        )
+        described = dynamodb.describe_table(TableName="haochaping-local-ratings")["Table"]
+        assert described["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert boto3.client("s3").head_bucket(Bucket=stack.resources["bucket:evidence"])
+        topics = {t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]}
+        assert stack.resources["topic:sms-outbound"] in topics
+
+        # When a state machine is started (moto runs Standard executions only when told to)
+        sfn = boto3.client("stepfunctions")
+        definition = {
+            "StartAt": "Done",
+            "States": {"Done": {"Type": "Pass", "Result": {"ok": True}, "End": True}},
+        }
+        machine = sfn.create_state_machine(
+            name="probe",
+            definition=json.dumps(definition),
+            roleArn="arn:aws-cn:iam::123456789012:role/probe",
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, name="probe-1", input="{}")["executionArn"]
+
+        # Then it really executes
+        assert wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED")
+        assert json.loads(sfn.describe_execution(executionArn=execution)["output"]) == {"ok": True}
+    finally:
+        stack.stop()
