@@ -100,8 +100,18 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _error(status: int, code: str, message: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    body = json.dumps({"error": code, "message": message}).encode()
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    extra: Iterable[tuple[str, str]] = (),
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    """An answer from the gateway itself, in the contract's error shape."""
+    document: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        document["fields"] = dict(fields)
+    body = json.dumps(document).encode()
     return status, [*_ERROR_HEADERS, *extra, ("Content-Length", str(len(body)))], body
 
 
@@ -298,7 +308,7 @@ class LocalApiGateway:
         path = path or "/"
         header_pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
         if len(body) > MAX_PAYLOAD_BYTES:
-            return _error(413, "payload_too_large", "request body exceeds API Gateway's 10 MB limit")
+            return _error(413, "too_large", "request body exceeds API Gateway's 10 MB limit")
         match = self._match(path)
         if match is None:
             return _error(404, "not_found", f"no route for {method} {path}")
@@ -564,11 +574,13 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except ValueError:
-            self._send(*_error(400, "bad_request", "malformed request body framing"))
+            self._send(
+                *_error(400, "validation", "malformed request body framing", fields={"body": "bad framing"})
+            )
             self.close_connection = True
             return
         if body is None:
-            self._send(*_error(413, "payload_too_large", "request body exceeds API Gateway's 10 MB limit"))
+            self._send(*_error(413, "too_large", "request body exceeds API Gateway's 10 MB limit"))
             self.close_connection = True
             return
         # Framing headers describe this hop only; API Gateway does not forward them.
