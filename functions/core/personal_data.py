@@ -22,13 +22,12 @@ class RaterProtector:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 32:
             raise ValueError("the personal-data secret must be at least 32 bytes")
-        self.secret = secret
-
-    def _key(self, purpose: bytes) -> bytes:
-        return hmac.new(self.secret, b"haochaping/" + purpose, hashlib.sha256).digest()
+        # Derived once: every named rating uses both.
+        self._hash_key = _derive(secret, b"phone-hash")
+        self._seal_key = _derive(secret, b"seal")
 
     def phone_hash(self, phone: str) -> str:
-        return hmac.new(self._key(b"phone-hash"), phone.encode(), hashlib.sha256).hexdigest()[:40]
+        return hmac.new(self._hash_key, phone.encode(), hashlib.sha256).hexdigest()[:40]
 
     def protect(self, rater: RaterInput) -> ProtectedRater | None:
         if rater.phone is None:
@@ -42,7 +41,7 @@ class RaterProtector:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         nonce = os.urandom(12)
-        sealed = _FORMAT + nonce + AESGCM(self._key(b"seal")).encrypt(nonce, plain, _FORMAT)
+        sealed = _FORMAT + nonce + AESGCM(self._seal_key).encrypt(nonce, plain, _FORMAT)
         return ProtectedRater(
             kind=rater.kind,
             phone_masked=mask_mobile(rater.phone),
@@ -57,4 +56,8 @@ class RaterProtector:
         if sealed[:1] != _FORMAT:
             raise ValueError("unknown sealed-data format")
         nonce, body = sealed[1:13], sealed[13:]
-        return json.loads(AESGCM(self._key(b"seal")).decrypt(nonce, body, _FORMAT))
+        return json.loads(AESGCM(self._seal_key).decrypt(nonce, body, _FORMAT))
+
+
+def _derive(secret: bytes, purpose: bytes) -> bytes:
+    return hmac.new(secret, b"haochaping/" + purpose, hashlib.sha256).digest()

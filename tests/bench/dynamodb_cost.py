@@ -118,7 +118,7 @@ def measure(stack: InProcessStack, recorder: CallRecorder, body: Mapping[str, An
         rating_item=rating_size,
         case_item=case_size,
         write_units=units,
-        moto_consumed=list(stack.runtime.ratings_store.last_consumed),
+        moto_consumed=_consumed(write.answer),
         directory_reads=[
             item_size(item)
             for c in calls
@@ -128,6 +128,13 @@ def measure(stack: InProcessStack, recorder: CallRecorder, body: Mapping[str, An
         ],
         item_as_stored=stored_rating is not None and rating_to_item(stored_rating) == rating_item,
     )
+
+
+def _consumed(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """What moto answered to ReturnConsumedCapacity=TOTAL: one entry for PutItem, a list for a
+    transaction."""
+    consumed = answer.get("ConsumedCapacity", [])
+    return [consumed] if isinstance(consumed, dict) else list(consumed)
 
 
 def _written(call: DynamoCall) -> tuple[dict[str, Any], dict[str, Any] | None]:

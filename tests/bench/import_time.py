@@ -66,10 +66,10 @@ class Setting:
     cwd: Path  # `python -c` imports from its working directory first
 
 
-def seconds(code: str, setting: Setting, *args: str) -> float:
-    """Run `code` in a fresh interpreter (this one's: the project's virtual environment)."""
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
+def interpreter(setting: Setting, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run a fresh interpreter (this one's: the project's virtual environment) in `setting`."""
+    return subprocess.run(
+        [sys.executable, *arguments],
         cwd=setting.cwd,
         env=dict(setting.env),
         capture_output=True,
@@ -77,7 +77,10 @@ def seconds(code: str, setting: Setting, *args: str) -> float:
         timeout=60,
         check=True,
     )
-    return float(done.stdout.strip().splitlines()[-1])
+
+
+def seconds(code: str, setting: Setting, *args: str) -> float:
+    return float(interpreter(setting, "-c", code, *args).stdout.strip().splitlines()[-1])
 
 
 def settings(scratch: Path) -> tuple[Setting, Setting]:
@@ -113,15 +116,7 @@ def top_contributors(module: str, setting: Setting) -> list[tuple[str, str, floa
     by_name: dict[str, list[int]] = {}
     importer: dict[str, str] = {}
     for _ in range(IMPORTTIME_RUNS):
-        done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import boto3; import {module}"],
-            cwd=setting.cwd,
-            env=dict(setting.env),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        done = interpreter(setting, "-X", "importtime", "-c", f"import boto3; import {module}")
         after_boto3 = False
         # importtime prints a module after everything it imported, one indentation step deeper: the
         # entries waiting at depth d + 1 belong to the next entry printed at depth d.

@@ -61,9 +61,8 @@ class DirectoryService:
     def get(self, kind_name: str, raw_code: str) -> DirectoryEntry:
         kind = parse_kind(kind_name)
         ref = SubjectRef(kind, normalise_code(kind, raw_code))
-        if kind is SubjectKind.REGION and not is_within(ref.code, self._province):
-            raise UnknownSubject(f"region {ref.code} is outside this stack's province", {"region": ref.code})
-        entry = self._store.get_many([ref]).get(ref)
+        self._check_in_province(ref, "region")
+        entry = self._lookup(ref)
         if entry is None:
             raise NotFound(f"no {kind.value} {ref.code} in the directory")
         return entry
@@ -76,9 +75,7 @@ class DirectoryService:
         if raw_parent is None:
             if kind is not SubjectKind.REGION:
                 raise ValidationFailed({"parent": f"required to list {kind.value} entries"})
-            province = self._store.get_many([SubjectRef(kind, self._province)]).get(
-                SubjectRef(kind, self._province)
-            )
+            province = self._lookup(SubjectRef(kind, self._province))
             return None, [province] if province else []
         parent = self._resolve_parent(kind, raw_parent, {})
         assert parent is not None
@@ -157,10 +154,7 @@ class DirectoryService:
                 {"parent": f"not a valid {' or '.join(k.value for k in ALLOWED_PARENTS[kind])} code"}
             )
         for ref in candidates:
-            if ref.kind is SubjectKind.REGION and not is_within(ref.code, self._province):
-                raise UnknownSubject(
-                    f"region {ref.code} is outside this stack's province", {"parent": ref.code}
-                )
+            self._check_in_province(ref, "parent")
         in_file = [planned[ref] for ref in candidates if ref in planned]
         if in_file:
             return in_file[0]
@@ -169,6 +163,14 @@ class DirectoryService:
             if ref in stored:
                 return stored[ref]
         raise UnknownSubject(f"parent {raw_parent} is not in the directory", {"parent": raw_parent})
+
+    def _lookup(self, ref: SubjectRef) -> DirectoryEntry | None:
+        return self._store.get_many([ref]).get(ref)
+
+    def _check_in_province(self, ref: SubjectRef, field: str) -> None:
+        """A stack serves one province: a region code outside it is unknown here (422), not absent."""
+        if ref.kind is SubjectKind.REGION and not is_within(ref.code, self._province):
+            raise UnknownSubject(f"region {ref.code} is outside this stack's province", {field: ref.code})
 
     def _refresh_descendants(
         self, root: DirectoryEntry, skip: Mapping[SubjectRef, DirectoryEntry] | None = None

@@ -72,12 +72,9 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def read_json(request: Any, limit: int = MAX_JSON_BODY) -> Any:
     """The request's JSON body, after the checks every JSON endpoint makes: content type, size, syntax."""
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        raise errors.UnsupportedMediaType("send the body as application/json")
-    raw = request.raw_body or b""
-    if len(raw) > limit:
-        raise errors.TooLarge(f"the body is {len(raw)} bytes; at most {limit} are accepted")
+    raw = _body(
+        request, limit, "application/json", accepts=lambda t: t == "application/json" or t.endswith("+json")
+    )
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -85,16 +82,21 @@ def read_json(request: Any, limit: int = MAX_JSON_BODY) -> Any:
 
 
 def read_text(request: Any, content_types: tuple[str, ...], limit: int) -> str:
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type not in content_types:
-        raise errors.UnsupportedMediaType(f"send the body as {' or '.join(content_types)}")
-    raw = request.raw_body or b""
-    if len(raw) > limit:
-        raise errors.TooLarge(f"the body is {len(raw)} bytes; at most {limit} are accepted")
+    raw = _body(request, limit, " or ".join(content_types), accepts=lambda t: t in content_types)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise errors.ValidationFailed({"body": "not valid UTF-8"}) from None
+
+
+def _body(request: Any, limit: int, expected: str, accepts: Callable[[str], bool]) -> bytes:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if not accepts(content_type):
+        raise errors.UnsupportedMediaType(f"send the body as {expected}")
+    raw: bytes = request.raw_body or b""
+    if len(raw) > limit:
+        raise errors.TooLarge(f"the body is {len(raw)} bytes; at most {limit} are accepted")
+    return raw
 
 
 def query_param(request: Any, name: str) -> str | None:

@@ -32,8 +32,6 @@ class DynamoRatings:
         self._client = client
         self._ratings = ratings_table
         self._cases = cases_table
-        # The last request's consumed capacity, for metrics and the benchmark.
-        self.last_consumed: list[dict[str, Any]] = []
 
     def accept(self, rating: Rating) -> Accepted:
         item = rating_to_item(rating)
@@ -50,7 +48,7 @@ class DynamoRatings:
 
     def _put(self, rating: Rating, item: dict[str, Any]) -> Accepted:
         try:
-            answer = self._client.put_item(
+            self._client.put_item(
                 TableName=self._ratings,
                 Item=item,
                 ConditionExpression="attribute_not_exists(rating_id)",
@@ -60,13 +58,12 @@ class DynamoRatings:
         except self._client.exceptions.ConditionalCheckFailedException as e:
             stored = e.response.get("Item") or self._get_item(rating.rating_id)
             return self._replay(rating, stored)
-        self.last_consumed = [answer.get("ConsumedCapacity", {})]
         return Accepted(rating, created=True)
 
     def _put_claiming_case(self, rating: Rating, item: dict[str, Any]) -> Accepted:
         assert rating.case_no is not None
         try:
-            answer = self._client.transact_write_items(
+            self._client.transact_write_items(
                 TransactItems=[
                     {
                         "Put": {
@@ -92,7 +89,6 @@ class DynamoRatings:
                 # Another request is writing the same case or rating at this moment.
                 raise Throttled("the ratings store is busy; retry with the same rating_id") from None
             raise
-        self.last_consumed = answer.get("ConsumedCapacity", [])
         return Accepted(rating, created=True)
 
     def _replay(self, rating: Rating, stored: Mapping[str, Any] | None) -> Accepted:
