@@ -1,11 +1,14 @@
 """What runs where: the HTTP apps and the event-source mappings of the functions.
 
-The local stack serves and polls exactly these; the CDK app (a later issue) deploys them from the same
-lists, so the two cannot drift. Later issues add their apps and mappings here."""
+The local stack serves and polls exactly these; the CDK app deploys them from the same lists, so the
+two cannot drift. A new function joins the system by its folder and an entry here: nothing else names
+its modules."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,49 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate
 
 EVENT_SOURCES: tuple[EventSource, ...] = ()
 
+
+@dataclass(frozen=True)
+class Subscription:
+    """An SNS topic delivering to an SQS queue (raw message delivery)."""
+
+    topic: str
+    queue: str
+
+
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
 QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
 TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
+SUBSCRIPTIONS: tuple[Subscription, ...] = ()
 BUCKETS: tuple[str, ...] = ("evidence",)
+
+
+def load(reference: str) -> Any:
+    """The object a "module:attribute" reference names."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@dataclass(frozen=True)
+class Route:
+    function: str
+    path: str
+    method: str
+    access: str  # a functions.core.http.app.Access value
+
+
+def routes(include_local: bool = False) -> list[Route]:
+    """Every route of every HTTP function, read from the Chalice apps themselves: what the local gateway
+    serves and (without the local-only ones) what API Gateway must declare, one method each."""
+    from functions.core.http.app import Access
+
+    found = []
+    for function in HTTP_FUNCTIONS:
+        app = load(function.app)
+        for path, methods in app.routes.items():
+            for method in methods:
+                access = app.access[(path, method)]
+                if access is Access.LOCAL and not include_local:
+                    continue
+                found.append(Route(function.name, path, method, access.value))
+    return sorted(found, key=lambda r: (r.path, r.method))

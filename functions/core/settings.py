@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from functions.core.domain.province import ProvinceConfig
+from functions.core.runtime import on_reset
 
 
 class SettingsError(RuntimeError):
@@ -88,3 +89,6 @@ def _secret(env: Mapping[str, str], name: str) -> bytes:
 @cache
 def settings() -> Settings:
     return Settings.from_env()
+
+
+on_reset(settings.cache_clear)

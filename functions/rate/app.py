@@ -6,29 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Response
 
-from functions.core.http.api import handles_errors, json_response, query_param, read_json, read_text
+from functions.core.http.api import json_response, query_param, read_json, read_text
+from functions.core.http.app import Access, create_app
 from functions.core.http.auth import authenticate, require_admin, require_channel, require_person
-from functions.core.observability import count, end_request, logger, start_request
+from functions.core.observability import count, logger
 from functions.rate import wiring
 from functions.rate.service import accepted_answer, rating_view
 
-app = Chalice(app_name="haochaping-rate")
+app = create_app("rate")
 
-# Content types are checked by the views themselves, so a wrong one gets the contract's error shape
-# instead of Chalice's own.
-ANY = ["*/*"]
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-@app.middleware("http")
-def request_scope(event: Any, get_response: Any) -> Response:
-    start_request("rate", event.context)
-    try:
-        return get_response(event)
-    finally:
-        end_request()
 
 
 def _caller() -> Any:
@@ -36,8 +25,7 @@ def _caller() -> Any:
     return authenticate(request.headers, wiring.runtime().settings)
 
 
-@app.route("/v1/ratings", methods=["POST"], content_types=ANY)
-@handles_errors
+@app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL)
 def post_rating() -> Response:
     require_channel(_caller())
     body = read_json(app.current_request)
@@ -52,16 +40,14 @@ def post_rating() -> Response:
     return json_response(accepted_answer(rating), 201 if accepted.created else 200)
 
 
-@app.route("/v1/ratings/{rating_id}", methods=["GET"], content_types=ANY)
-@handles_errors
+@app.route("/v1/ratings/{rating_id}", methods=["GET"], access=Access.PERSON)
 def get_rating(rating_id: str) -> Response:
     caller = _caller()
     require_person(caller)
     return json_response(rating_view(wiring.runtime().ratings.get(rating_id, caller)))
 
 
-@app.route("/v1/directory/{kind}/{code}", methods=["PUT"], content_types=ANY)
-@handles_errors
+@app.route("/v1/directory/{kind}/{code}", methods=["PUT"], access=Access.PERSON)
 def put_directory_entry(kind: str, code: str) -> Response:
     require_admin(_caller())
     body = read_json(app.current_request)
@@ -69,15 +55,13 @@ def put_directory_entry(kind: str, code: str) -> Response:
     return json_response(entry.as_dict(), 201 if created else 200)
 
 
-@app.route("/v1/directory/{kind}/{code}", methods=["GET"], content_types=ANY)
-@handles_errors
+@app.route("/v1/directory/{kind}/{code}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def get_directory_entry(kind: str, code: str) -> Response:
     _caller()
     return json_response(wiring.runtime().directory.get(kind, code).as_dict())
 
 
-@app.route("/v1/directory/{kind}", methods=["GET"], content_types=ANY)
-@handles_errors
+@app.route("/v1/directory/{kind}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def list_directory(kind: str) -> Response:
     _caller()
     parent, entries = wiring.runtime().directory.children(kind, query_param(app.current_request, "parent"))
@@ -98,8 +82,7 @@ def list_directory(kind: str) -> Response:
     )
 
 
-@app.route("/v1/directory/import", methods=["POST"], content_types=ANY)
-@handles_errors
+@app.route("/v1/directory/import", methods=["POST"], access=Access.PERSON)
 def import_directory() -> Response:
     require_admin(_caller())
     text = read_text(app.current_request, ("text/csv", "text/plain"), MAX_IMPORT_BYTES)
@@ -107,8 +90,7 @@ def import_directory() -> Response:
     return json_response(result.as_dict())
 
 
-@app.route("/v1/openapi.json", methods=["GET"], content_types=ANY)
-@handles_errors
+@app.route("/v1/openapi.json", methods=["GET"], access=Access.PUBLIC)
 def openapi() -> Response:
     from functions.rate.openapi import document
 

@@ -5,6 +5,7 @@ from typing import Any, NamedTuple
 
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
+from functions.core.runtime import Lazy
 from functions.core.settings import Settings, settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
@@ -37,17 +38,7 @@ def build(config: Settings, dynamodb: Any) -> Runtime:
     )
 
 
-_current: Runtime | None = None
-
-
-def runtime() -> Runtime:
-    global _current
-    if _current is None:
-        _current = build(settings(), clients.dynamodb())
-    return _current
-
-
-def use(replacement: Runtime | None) -> None:
-    """Install a runtime (tests, the local stack); None goes back to building from the environment."""
-    global _current
-    _current = replacement
+_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), clients.dynamodb()))
+runtime = _runtime.get
+# Install a runtime (tests, the local stack); None goes back to building from the environment.
+use = _runtime.use

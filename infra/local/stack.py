@@ -7,7 +7,6 @@ Everything lives in memory: when the process stops, the data is gone."""
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 import logging
 import os
@@ -79,11 +78,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def _load(reference: str) -> Any:
-    module, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module), attribute)
-
-
 @dataclass
 class LocalStack:
     host: str
@@ -115,13 +109,9 @@ class LocalStack:
 
 
 def _forget_functions_state() -> None:
-    from functions.core.settings import settings
-    from functions.core.storage import clients
-    from functions.rate import wiring
+    from functions.core.runtime import reset_all
 
-    settings.cache_clear()
-    clients.dynamodb.cache_clear()
-    wiring.use(None)
+    reset_all()
 
 
 def start(
@@ -161,7 +151,7 @@ def start(
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = [_load(function.app) for function in topology.HTTP_FUNCTIONS]
+    apps = [topology.load(function.app) for function in topology.HTTP_FUNCTIONS]
     if load_demo:
         _load_demo(province)
     api = serve(LocalApiGateway(apps), host, port)
@@ -215,6 +205,11 @@ def _create_resources() -> dict[str, str]:
         resources[f"table:{spec.logical_name}"] = name
         if "LatestStreamArn" in description:
             resources[f"stream:{spec.logical_name}"] = description["LatestStreamArn"]
+        if spec.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+            )
     sqs = boto3.client("sqs")
     for queue in topology.QUEUES:
         url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}")["QueueUrl"]
@@ -224,6 +219,13 @@ def _create_resources() -> dict[str, str]:
     sns = boto3.client("sns")
     for topic in topology.TOPICS:
         resources[f"topic:{topic}"] = sns.create_topic(Name=f"{TABLE_PREFIX}-{topic}")["TopicArn"]
+    for subscription in topology.SUBSCRIPTIONS:
+        sns.subscribe(
+            TopicArn=resources[f"topic:{subscription.topic}"],
+            Protocol="sqs",
+            Endpoint=resources[f"queue-arn:{subscription.queue}"],
+            Attributes={"RawMessageDelivery": "true"},
+        )
     s3 = boto3.client("s3")
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
@@ -254,7 +256,7 @@ def _start_pollers(
         sqs.send_message(QueueUrl=failure_queue, MessageBody=json.dumps(invocation_record, default=str))
 
     for source in event_sources:
-        handler = extra_handlers.get(source.handler) or _load(source.handler)
+        handler = extra_handlers.get(source.handler) or topology.load(source.handler)
         if source.kind == "dynamodb-stream":
             poller: Any = DynamoDBStreamPoller(
                 boto3.client("dynamodbstreams"),

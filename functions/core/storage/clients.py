@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from functions.core.runtime import on_reset
+
 
 @cache
 def dynamodb() -> Any:
@@ -14,3 +16,6 @@ def dynamodb() -> Any:
     # Short timeouts and the standard retry mode: a channel waits for its answer.
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
     return boto3.client("dynamodb", config=config)
+
+
+on_reset(dynamodb.cache_clear)
