@@ -27,9 +27,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from functions.core.http.app import Access
+
 if TYPE_CHECKING:
     import chalice
-    from chalice.app import RouteEntry
 
 logger = logging.getLogger("haochaping.local.gateway")
 
@@ -121,7 +122,7 @@ class _Resource:
 
     template: str
     segments: tuple[str, ...]
-    methods: dict[str, tuple[chalice.Chalice, RouteEntry]] = field(default_factory=dict)
+    methods: dict[str, tuple[chalice.Chalice, Access]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,19 +199,6 @@ def _parse_query(query: str) -> dict[str, list[str]]:
     return params
 
 
-def _check_authorizer(app: chalice.Chalice, entry: RouteEntry) -> None:
-    """Refuse, at start-up, authorizers the gateway cannot enforce rather than let requests through."""
-    if entry.authorizer is None:
-        return
-    from chalice.app import ChaliceAuthorizer  # only apps with authorizers pay for the import
-
-    if not isinstance(entry.authorizer, ChaliceAuthorizer):
-        raise ValueError(
-            f"{entry.method} {entry.path} in {app.app_name!r} uses a {type(entry.authorizer).__name__}, "
-            "which the local gateway cannot enforce; use a Chalice @app.authorizer"
-        )
-
-
 def _policy_allows(policy: Any, method_arn: str) -> bool:
     """Evaluate an IAM policy for execute-api:Invoke on one ARN: any Deny wins, else any Allow."""
     if not isinstance(policy, dict):
@@ -243,41 +231,32 @@ class LocalApiGateway:
 
     def __init__(
         self,
-        apps: Sequence[chalice.Chalice],
+        apps: Sequence[chalice.Chalice] | Mapping[str, chalice.Chalice],
         *,
         stage: str = "local",
         region: str | None = None,
         memory_limit_in_mb: int = 512,
     ) -> None:
+        """`apps`: function name → app (or apps named by their app_name). The routes served are
+        `topology.routes_of(apps, include_local=True)`: the same derivation that tells the CDK app what
+        to deploy, so what runs here is what API Gateway declares plus the local-only routes."""
+        from infra.topology import routes_of
+
         self._stage = stage
         self._region = region or default_region()
         self._memory_limit_in_mb = memory_limit_in_mb
-        self._resources: list[_Resource] = []
+        by_name = dict(apps) if isinstance(apps, Mapping) else {app.app_name: app for app in apps}
         # A Chalice app keeps current_request on itself, so one app must not serve two requests at
         # once; Lambda gives each concurrent request its own execution environment, so serialising
         # per app changes timing only, never what a handler sees.
-        self._app_locks: dict[int, threading.Lock] = {}
+        self._app_locks: dict[int, threading.Lock] = {id(app): threading.Lock() for app in by_name.values()}
         by_template: dict[str, _Resource] = {}
-        for app in apps:
-            self._app_locks.setdefault(id(app), threading.Lock())
-            for template, methods in app.routes.items():
-                resource = by_template.get(template)
-                if resource is None:
-                    resource = by_template[template] = _Resource(template, _split(template))
-                for method, entry in methods.items():
-                    if method in resource.methods:
-                        other = resource.methods[method][0].app_name
-                        raise ValueError(
-                            f"{method} {template} is declared by both {other!r} and {app.app_name!r}"
-                        )
-                    _check_authorizer(app, entry)
-                    resource.methods[method] = (app, entry)
+        for route in routes_of(by_name, include_local=True):
+            resource = by_template.get(route.path)
+            if resource is None:
+                resource = by_template[route.path] = _Resource(route.path, _split(route.path))
+            resource.methods[route.method] = (by_name[route.function], Access(route.access))
         self._resources = list(by_template.values())
-
-    @property
-    def routes(self) -> dict[str, list[str]]:
-        """The resource tree to deploy: template → methods (what CDK must declare)."""
-        return {r.template: sorted(r.methods) for r in self._resources if r.methods}
 
     def _match(self, raw_path: str) -> _Match | None:
         raw_segments = _split(raw_path)
@@ -321,12 +300,8 @@ class LocalApiGateway:
                 f"{method} is not allowed on {match.resource.template}",
                 extra=[("Allow", allowed)],
             )
-        app, entry = target
+        app, access = target
         event = self._event(app, method, path, query, header_pairs, body, source_ip, match)
-        if entry.authorizer is not None:
-            denied = self._authorize(app, entry, event)
-            if denied is not None:
-                return denied
         context = LambdaContext(
             app.app_name, region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
         )
@@ -350,60 +325,6 @@ class LocalApiGateway:
         except (TypeError, ValueError, binascii.Error) as exc:
             logger.error("function %s returned a malformed proxy response: %s", app.app_name, exc)
             return _error(502, "bad_gateway", f"function {app.app_name} returned a malformed response")
-
-    def _authorize(self, app: chalice.Chalice, entry: RouteEntry, event: dict[str, Any]) -> Response | None:
-        """Run the route's TOKEN authorizer as API Gateway does before the function sees anything.
-
-        Passing every request locally would let an e2e test succeed without a token that
-        production demands; so the local stack enforces the same policy, and puts the same
-        ``requestContext.authorizer`` in front of the view.
-        """
-        authorizer = entry.authorizer
-        header = authorizer.config.header
-        token = next((v for k, v in event["headers"].items() if k.lower() == header.lower()), None)
-        if not token:
-            return _error(
-                401, "unauthorized", "Unauthorized", extra=[("x-amzn-ErrorType", "UnauthorizedException")]
-            )
-        context = event["requestContext"]
-        method_arn = (
-            f"arn:{partition_for(self._region)}:execute-api:{self._region}:{LOCAL_ACCOUNT_ID}:"
-            f"{LOCAL_API_ID}/{self._stage}/{event['httpMethod']}/{event['path'].lstrip('/')}"
-        )
-        auth_event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
-        auth_context = LambdaContext(
-            f"{app.app_name}-{authorizer.name}",
-            region=self._region,
-            memory_limit_in_mb=self._memory_limit_in_mb,
-        )
-        try:
-            result = json.loads(json.dumps(authorizer(auth_event, auth_context)))
-        except Exception as exc:
-            # A Lambda authorizer signals "no" by failing with exactly this message.
-            if str(exc) == "Unauthorized":
-                return _error(
-                    401, "unauthorized", "Unauthorized", extra=[("x-amzn-ErrorType", "UnauthorizedException")]
-                )
-            logger.error("authorizer %s crashed\n%s", authorizer.name, traceback.format_exc())
-            return _error(
-                500,
-                "authorizer_failed",
-                "authorizer failed",
-                extra=[("x-amzn-ErrorType", "AuthorizerConfigurationException")],
-            )
-        if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument"), method_arn):
-            return _error(
-                403,
-                "forbidden",
-                "User is not authorized to access this resource",
-                extra=[("x-amzn-ErrorType", "AccessDeniedException")],
-            )
-        granted = {
-            str(k): v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
-            for k, v in (result.get("context") or {}).items()
-        }
-        context["authorizer"] = {"principalId": result.get("principalId"), **granted}
-        return None
 
     def _event(
         self,

@@ -120,7 +120,7 @@ def start(
     port: int = 8000,
     province: str = "guizhou",
     load_demo: bool = True,
-    event_sources: Iterable[topology.EventSource] = topology.EVENT_SOURCES,
+    event_sources: Iterable[topology.EventSource] | None = None,
     extra_handlers: Mapping[str, Callable[[dict, Any], Any]] | None = None,
 ) -> LocalStack:
     """Start everything and answer once the API is up. `extra_handlers` maps a handler reference used
@@ -151,7 +151,7 @@ def start(
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = [topology.load(function.app) for function in topology.HTTP_FUNCTIONS]
+    apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
     if load_demo:
         _load_demo(province)
     api = serve(LocalApiGateway(apps), host, port)
@@ -163,7 +163,9 @@ def start(
         resources=resources,
         previous_environment=previous_environment,
     )
-    stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
+    stack.pollers = _start_pollers(
+        resources, topology.EVENT_SOURCES if event_sources is None else event_sources, extra_handlers or {}
+    )
     threading.Thread(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()
