@@ -18,7 +18,7 @@ from functions.core.domain.ratings import (
     build_rating,
     parse_rating_request,
 )
-from functions.core.http.auth import Caller, may_see
+from functions.core.domain.scopes import Viewer, may_see
 
 
 class DirectoryReader(Protocol):
@@ -77,7 +77,7 @@ class RatingService:
         )
         return self.store.accept(rating)
 
-    def get(self, rating_id: str, caller: Caller) -> Rating:
+    def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
             raise NotFound(f"no rating {rating_id}")

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,6 +114,17 @@ def _error(
         document["fields"] = dict(fields)
     body = json.dumps(document).encode()
     return status, [*_ERROR_HEADERS, *extra, ("Content-Length", str(len(body)))], body
+
+
+def _refusal(gateway_response: str) -> Response:
+    """One of API Gateway's own refusals, as the deployed gateway responses answer it."""
+    from functions.core.http.gateway_answers import GATEWAY_ANSWERS, WWW_AUTHENTICATE
+
+    answer = GATEWAY_ANSWERS[gateway_response]
+    extra = [("x-amzn-ErrorType", gateway_response)]
+    if answer.status == 401:
+        extra.append(("WWW-Authenticate", WWW_AUTHENTICATE))
+    return _error(answer.status, answer.error, answer.message, extra=extra)
 
 
 @dataclass
@@ -236,12 +247,23 @@ class LocalApiGateway:
         stage: str = "local",
         region: str | None = None,
         memory_limit_in_mb: int = 512,
+        api_keys: Mapping[str, str] | None = None,
+        authorizer: Callable[[dict[str, Any], Any], Any] | None = None,
+        documents: Mapping[str, bytes] | None = None,
     ) -> None:
         """`apps`: function name → app (or apps named by their app_name). The routes served are
         `topology.routes_of(apps, include_local=True)`: the same derivation that tells the CDK app what
-        to deploy, so what runs here is what API Gateway declares plus the local-only routes."""
+        to deploy, so what runs here is what API Gateway declares plus the local-only routes.
+
+        Each route's `Access` is enforced as API Gateway enforces it: `api_keys` (key → key id) are the
+        keys of the usage plans; `authorizer` is the Lambda REQUEST authorizer of person routes (by
+        default the project's, functions.core.http.authorizer); `documents` are extra GET paths served
+        as JSON by the gateway itself (the local identity provider's key set)."""
         from infra.topology import routes_of
 
+        self._api_keys = dict(api_keys or {})
+        self._authorizer = authorizer
+        self._documents = dict(documents or {})
         self._stage = stage
         self._region = region or default_region()
         self._memory_limit_in_mb = memory_limit_in_mb
@@ -288,6 +310,9 @@ class LocalApiGateway:
         header_pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
         if len(body) > MAX_PAYLOAD_BYTES:
             return _error(413, "too_large", "request body exceeds API Gateway's 10 MB limit")
+        if method == "GET" and path in self._documents:
+            document = self._documents[path]
+            return 200, [*_ERROR_HEADERS, ("Content-Length", str(len(document)))], document
         match = self._match(path)
         if match is None:
             return _error(404, "not_found", f"no route for {method} {path}")
@@ -302,6 +327,9 @@ class LocalApiGateway:
             )
         app, access = target
         event = self._event(app, method, path, query, header_pairs, body, source_ip, match)
+        refused = self._admit(access, event)
+        if refused is not None:
+            return refused
         context = LambdaContext(
             app.app_name, region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
         )
@@ -325,6 +353,71 @@ class LocalApiGateway:
         except (TypeError, ValueError, binascii.Error) as exc:
             logger.error("function %s returned a malformed proxy response: %s", app.app_name, exc)
             return _error(502, "bad_gateway", f"function {app.app_name} returned a malformed response")
+
+    def _admit(self, access: Access, event: dict[str, Any]) -> Response | None:
+        """Check the route's credentials before the function sees anything, as API Gateway does, and put
+        what it learnt where API Gateway puts it: `requestContext.identity.apiKeyId` for a channel,
+        `requestContext.authorizer` for a person. None lets the request through."""
+        if access in (Access.PUBLIC, Access.LOCAL):
+            return None
+        has_token = any(name.lower() == "authorization" for name in event["headers"])
+        if access is Access.PERSON or (access is Access.CHANNEL_OR_PERSON and has_token):
+            return self._authorize(event)
+        return self._check_api_key(event)
+
+    def _check_api_key(self, event: dict[str, Any]) -> Response | None:
+        key = next((v for k, v in event["headers"].items() if k.lower() == "x-api-key"), None)
+        key_id = self._api_keys.get(key) if key else None
+        if key_id is None:
+            return _refusal("INVALID_API_KEY")
+        identity = event["requestContext"]["identity"]
+        identity["apiKey"], identity["apiKeyId"] = key, key_id
+        return None
+
+    def _authorize(self, event: dict[str, Any]) -> Response | None:
+        """Run the REQUEST authorizer (identity source: the Authorization header) as API Gateway does."""
+        if not any(name.lower() == "authorization" and value for name, value in event["headers"].items()):
+            return _refusal("UNAUTHORIZED")  # API Gateway does not even call the authorizer
+        context = event["requestContext"]
+        method_arn = (
+            f"arn:{partition_for(self._region)}:execute-api:{self._region}:{LOCAL_ACCOUNT_ID}:"
+            f"{LOCAL_API_ID}/{self._stage}/{event['httpMethod']}/{event['path'].lstrip('/')}"
+        )
+        auth_event = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders")},
+            **{k: event[k] for k in ("queryStringParameters", "multiValueQueryStringParameters")},
+            "pathParameters": event["pathParameters"],
+            "stageVariables": event["stageVariables"],
+            "requestContext": context,
+        }
+        auth_context = LambdaContext(
+            "authorizer", region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
+        )
+        try:
+            result = json.loads(json.dumps(self._authorizer_handler()(auth_event, auth_context)))
+        except Exception as exc:
+            # A Lambda authorizer signals "no" by failing with exactly this message.
+            if str(exc) == "Unauthorized":
+                return _refusal("UNAUTHORIZED")
+            logger.error("the authorizer failed\n%s", traceback.format_exc())
+            return _refusal("AUTHORIZER_FAILURE")
+        if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument"), method_arn):
+            return _refusal("ACCESS_DENIED")
+        granted = {
+            str(k): v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
+            for k, v in (result.get("context") or {}).items()
+        }
+        context["authorizer"] = {"principalId": result.get("principalId"), **granted}
+        return None
+
+    def _authorizer_handler(self) -> Callable[[dict[str, Any], Any], Any]:
+        if self._authorizer is None:
+            from functions.core.http.authorizer import handler
+
+            self._authorizer = handler
+        return self._authorizer
 
     def _event(
         self,

@@ -366,6 +366,88 @@ class TestErrors:
         assert b"13800000000" not in payload and b"boom" not in payload
 
 
+class TestAccess:
+    """Each route's Access is enforced in front of the function, as API Gateway enforces it."""
+
+    @pytest.fixture
+    def guarded(self) -> LocalApiGateway:
+        app = ProjectApp("guarded")
+
+        def seen() -> Any:
+            context = app.current_request.context
+            return {"identity": context["identity"], "authorizer": context.get("authorizer")}
+
+        app.route("/v1/channel", access=Access.CHANNEL)(seen)
+        app.route("/v1/person", access=Access.PERSON)(seen)
+        app.route("/v1/either", access=Access.CHANNEL_OR_PERSON)(seen)
+        app.route("/v1/open", access=Access.PUBLIC)(seen)
+
+        def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            token = event["headers"].get("Authorization", "")
+            if token == "Bearer crash":
+                raise RuntimeError("the identity provider is down")
+            if token not in ("Bearer good", "Bearer denied"):
+                raise Exception("Unauthorized")
+            effect = "Allow" if token == "Bearer good" else "Deny"
+            return {
+                "principalId": "u-7",
+                "policyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+                    ],
+                },
+                "context": {"role": "admin", "scope": "", "sub": "u-7"},
+            }
+
+        return LocalApiGateway([app], api_keys={"key-1": "channel-1"}, authorizer=authorizer)
+
+    def test_a_channel_route_needs_a_known_key_and_passes_its_id(self, guarded: LocalApiGateway) -> None:
+        for headers in ({}, {"x-api-key": "unknown"}, {"Authorization": "Bearer good"}):
+            status, answer_headers, payload = call(guarded, "GET", "/v1/channel", headers)
+            assert (status, json.loads(payload)["error"]) == (401, "unauthenticated")
+            assert answer_headers["www-authenticate"].startswith("Bearer")
+
+        status, _, payload = call(guarded, "GET", "/v1/channel", {"x-api-key": "key-1"})
+        assert status == 200
+        seen = json.loads(payload)
+        assert seen["identity"]["apiKeyId"] == "channel-1" and seen["authorizer"] is None
+
+    def test_a_person_route_runs_the_authorizer_and_passes_its_context(
+        self, guarded: LocalApiGateway
+    ) -> None:
+        assert call(guarded, "GET", "/v1/person")[0] == 401
+        assert call(guarded, "GET", "/v1/person", {"x-api-key": "key-1"})[0] == 401
+        assert call(guarded, "GET", "/v1/person", {"Authorization": "Bearer bad"})[0] == 401
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer denied"})
+        assert (status, json.loads(payload)["error"]) == (403, "forbidden")
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer crash"})
+        assert (status, json.loads(payload)["error"]) == (500, "internal")
+        assert b"identity provider" not in payload
+
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer good"})
+        assert status == 200
+        assert json.loads(payload)["authorizer"] == {
+            "principalId": "u-7",
+            "role": "admin",
+            "scope": "",
+            "sub": "u-7",
+        }
+
+    def test_a_route_open_to_both_takes_either_and_a_public_route_none(
+        self, guarded: LocalApiGateway
+    ) -> None:
+        assert call(guarded, "GET", "/v1/either")[0] == 401
+        assert call(guarded, "GET", "/v1/either", {"x-api-key": "key-1"})[0] == 200
+        assert call(guarded, "GET", "/v1/either", {"Authorization": "Bearer good"})[0] == 200
+        # A token, when sent, is what counts: a bad one is not rescued by a good key
+        assert (
+            call(guarded, "GET", "/v1/either", {"Authorization": "Bearer bad", "x-api-key": "key-1"})[0]
+            == 401
+        )
+        assert call(guarded, "GET", "/v1/open")[0] == 200
+
+
 class TestOverHttp:
     @pytest.fixture
     def server(self, gateway: LocalApiGateway) -> Iterator[str]:
