@@ -49,6 +49,9 @@ QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
 TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()
 BUCKETS: tuple[str, ...] = ("evidence",)
+# Secrets every stack has (values generated at deploy time, never in a template or an environment
+# variable); a function finds one by `<NAME>_SECRET_ARN` (functions.core.settings.secret_key).
+SECRETS: tuple[str, ...] = ("personal-data",)
 
 
 def load(reference: str) -> Any:

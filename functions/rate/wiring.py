@@ -6,21 +6,21 @@ from typing import Any, NamedTuple
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.ratings import DynamoRatings
 from functions.rate.service import RatingService
+from functions.rate.settings import RateSettings
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: RateSettings
     ratings: RatingService
     directory: DirectoryService
     ratings_store: DynamoRatings
 
 
-def build(config: Settings, dynamodb: Any) -> Runtime:
+def build(config: RateSettings, dynamodb: Any) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
@@ -38,7 +38,7 @@ def build(config: Settings, dynamodb: Any) -> Runtime:
     )
 
 
-_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), clients.dynamodb()))
+_runtime: Lazy[Runtime] = Lazy(lambda: build(RateSettings.from_env(), clients.dynamodb()))
 runtime = _runtime.get
 # Install a runtime (tests, the local stack); None goes back to building from the environment.
 use = _runtime.use

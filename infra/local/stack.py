@@ -51,15 +51,14 @@ def local_api_keys(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {key: f"local-key-{i + 1}" for i, key in enumerate(keys)}
 
 
-def function_environment(province: str = "guizhou", env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment each function gets, as Lambda would give it."""
-    env = os.environ if env is None else env
+def function_environment(province: str, resources: Mapping[str, str]) -> dict[str, str]:
+    """The environment each function gets, as Lambda would give it: names and ARNs, never a secret."""
+    from functions.core.settings import env_name
+
     return {
-        "STAGE": "local",
         "TABLE_PREFIX": TABLE_PREFIX,
         "PROVINCE_CONFIG": PROVINCES[province].to_json(),
-        # A new secret per run: the data it protects lives only as long as the process.
-        "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **{env_name(name, "SECRET_ARN"): resources[f"secret:{name}"] for name in topology.SECRETS},
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
     }
@@ -139,9 +138,9 @@ def start(
         }
     )
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    os.environ.update(function_environment(province, resources))
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
@@ -230,6 +229,13 @@ def _create_resources() -> dict[str, str]:
             Endpoint=resources[f"queue-arn:{subscription.queue}"],
             Attributes={"RawMessageDelivery": "true"},
         )
+    secretsmanager = boto3.client("secretsmanager")
+    for name in topology.SECRETS:
+        # A new key per run, as the deployment generates one: what it protects lives only as long as
+        # the process.
+        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        created = secretsmanager.create_secret(Name=f"{TABLE_PREFIX}/{name}", SecretString=value)
+        resources[f"secret:{name}"] = created["ARN"]
     s3 = boto3.client("s3")
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"

@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions.core.settings import Settings
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring
+from functions.rate.settings import RateSettings
 from infra.local.gateway import LocalApiGateway
 from infra.local.identity import LocalIdentityProvider
 from infra.provinces import GUIZHOU, demo_directory_csv
@@ -42,7 +42,7 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @dataclass
 class RateStack:
     dynamodb: Any
-    settings: Settings
+    settings: RateSettings
     runtime: wiring.Runtime
     identity: LocalIdentityProvider
 
@@ -68,11 +68,15 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     dynamodb = boto3.client("dynamodb")
     for spec in TABLES:
         dynamodb.create_table(**spec.create_table_request(spec.physical_name(PREFIX)))
-    settings = Settings.from_env(
+    # The personal-data key from Secrets Manager, as deployed (the environment names it, never holds it)
+    secret = boto3.client("secretsmanager").create_secret(
+        Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
+    )
+    settings = RateSettings.from_env(
         {
             "TABLE_PREFIX": PREFIX,
             "PROVINCE_CONFIG": GUIZHOU.to_json(),
-            "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
+            "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
         }
     )
     runtime = wiring.build(settings, dynamodb)
