@@ -16,8 +16,7 @@ from functions.core.http.auth import (
     require_person,
 )
 from functions.core.observability import count, logger
-from functions.rate import wiring
-from functions.rate.service import accepted_answer, rating_view
+from functions.rate import answers, wiring
 
 app = create_app("rate")
 
@@ -40,14 +39,14 @@ def post_rating() -> Response:
             "rating accepted",
             extra={"rating_id": rating.rating_id, "channel": rating.channel.value, "good": rating.good},
         )
-    return json_response(accepted_answer(rating), 201 if accepted.created else 200)
+    return json_response(answers.accepted(rating), 201 if accepted.created else 200)
 
 
 @app.route("/v1/ratings/{rating_id}", methods=["GET"], access=Access.PERSON)
 def get_rating(rating_id: str) -> Response:
     caller = _caller()
     require_person(caller)
-    return json_response(rating_view(wiring.runtime().ratings.get(rating_id, caller)))
+    return json_response(answers.rating(wiring.runtime().ratings.get(rating_id, caller)))
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["PUT"], access=Access.PERSON)
@@ -55,34 +54,20 @@ def put_directory_entry(kind: str, code: str) -> Response:
     require_admin(_caller())
     body = read_json(app.current_request)
     entry, created = wiring.runtime().directory.put(kind, code, body)
-    return json_response(entry.as_dict(), 201 if created else 200)
+    return json_response(answers.directory_entry(entry), 201 if created else 200)
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def get_directory_entry(kind: str, code: str) -> Response:
     _caller()
-    return json_response(wiring.runtime().directory.get(kind, code).as_dict())
+    return json_response(answers.directory_entry(wiring.runtime().directory.get(kind, code)))
 
 
 @app.route("/v1/directory/{kind}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def list_directory(kind: str) -> Response:
     _caller()
     parent, entries = wiring.runtime().directory.children(kind, query_param(app.current_request, "parent"))
-    return json_response(
-        {
-            "kind": kind,
-            "parent": parent.as_dict() if parent else None,
-            "entries": [
-                {
-                    "kind": e.kind.value,
-                    "code": e.code,
-                    "name": e.name,
-                    "parent": e.parent.code if e.parent else None,
-                }
-                for e in entries
-            ],
-        }
-    )
+    return json_response(answers.directory_listing(kind, parent, entries))
 
 
 @app.route("/v1/directory/import", methods=["POST"], access=Access.PERSON)
@@ -90,7 +75,7 @@ def import_directory() -> Response:
     require_admin(_caller())
     text = read_text(app.current_request, ("text/csv", "text/plain"), MAX_IMPORT_BYTES)
     result = wiring.runtime().directory.import_csv(text)
-    return json_response(result.as_dict())
+    return json_response(answers.import_result(result))
 
 
 @app.route("/v1/openapi.json", methods=["GET"], access=Access.PUBLIC)

@@ -6,10 +6,11 @@ from typing import Any, NamedTuple
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
+from functions.core.services.ratings import RatingService
 from functions.core.storage import clients
+from functions.core.storage.cases import DynamoCases
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.ratings import DynamoRatings
-from functions.rate.service import RatingService
 from functions.rate.settings import RateSettings
 
 
@@ -24,7 +25,7 @@ def build(config: RateSettings, dynamodb: Any) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
-    store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
+    store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
     return Runtime(
         settings=config,
         ratings=RatingService(

@@ -248,7 +248,7 @@ def _load_demo(province: str) -> None:
     from functions.rate import wiring
 
     result = wiring.runtime().directory.import_csv(demo_directory_csv(province))
-    logger.info("demo directory loaded: %s", result.as_dict())
+    logger.info("demo directory loaded: %s", result._asdict())
 
 
 def _start_pollers(

@@ -162,10 +162,10 @@ def test_an_import_takes_rows_in_any_order_and_counts_what_changed():
     store = MemoryDirectory()
     service = DirectoryService(store, GUIZHOU.code)
     csv_text = "kind,code,name,parent\nstaff,S1,工号 1,W1\nwindow,W1,窗口,D1\ndepartment,D1,局,520100\nregion,520100,贵阳市,520000\nregion,520000,贵州省,\n"
-    assert service.import_csv(csv_text).as_dict() == {"created": 5, "updated": 0, "unchanged": 0}
+    assert service.import_csv(csv_text)._asdict() == {"created": 5, "updated": 0, "unchanged": 0}
     again = csv_text.replace("窗口", "窗口（新）")
     # The staff member's stored path names the window, so it changes with it.
-    assert service.import_csv(again).as_dict() == {"created": 0, "updated": 2, "unchanged": 3}
+    assert service.import_csv(again)._asdict() == {"created": 0, "updated": 2, "unchanged": 3}
     assert store.entries[SubjectRef(K.STAFF, "S1")].ancestors[0].name == "窗口（新）"
 
 

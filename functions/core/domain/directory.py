@@ -96,9 +96,6 @@ class PathStep(NamedTuple):
     def ref(self) -> SubjectRef:
         return SubjectRef(self.kind, self.code)
 
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind.value, "code": self.code, "name": self.name}
-
 
 class DirectoryEntry(NamedTuple):
     kind: SubjectKind
@@ -128,19 +125,6 @@ class DirectoryEntry(NamedTuple):
     def nearest(self, kind: SubjectKind) -> PathStep | None:
         """The nearest entry of `kind` on the path, this entry included."""
         return next((step for step in self.path if step.kind is kind), None)
-
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "kind": self.kind.value,
-            "code": self.code,
-            "name": self.name,
-            "parent": self.parent.code if self.parent else None,
-            "parent_kind": self.parent.kind.value if self.parent else None,
-            "path": [step.as_dict() for step in self.path],
-        }
-        if self.level is not None:
-            body["level"] = self.level.name.lower()
-        return body
 
 
 def plan_entry(

@@ -33,9 +33,6 @@ class ImportResult(NamedTuple):
     updated: int
     unchanged: int
 
-    def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-
 
 class DirectoryService:
     def __init__(self, store: DirectoryStore, province_code: str) -> None:
