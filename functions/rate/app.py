@@ -8,9 +8,10 @@ from typing import Any
 
 from chalice import Response
 
+from functions.core.domain.ratings import parse_rating_id
 from functions.core.http.api import json_response, query_param, read_json, read_text
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import authenticate, require_admin, require_channel, require_person
+from functions.core.http.auth import Role, authenticate, require_admin, require_channel, require_person
 from functions.core.observability import count, logger
 from functions.rate import wiring
 from functions.rate.service import accepted_answer, rating_view
@@ -27,9 +28,10 @@ def _caller() -> Any:
 
 @app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL)
 def post_rating() -> Response:
-    require_channel(_caller())
+    caller = _caller()
+    require_channel(caller)
     body = read_json(app.current_request)
-    accepted = wiring.runtime().ratings.accept(body)
+    accepted = wiring.runtime().ratings.accept(body, channel_key=caller.channel_key)
     rating = accepted.rating
     if accepted.created:
         count("RatingAccepted", channel=rating.channel.value, polarity="good" if rating.good else "bad")
@@ -44,7 +46,8 @@ def post_rating() -> Response:
 def get_rating(rating_id: str) -> Response:
     caller = _caller()
     require_person(caller)
-    return json_response(rating_view(wiring.runtime().ratings.get(rating_id, caller)))
+    rating = wiring.runtime().ratings.get(parse_rating_id(rating_id), caller)
+    return json_response(rating_view(rating, audit=caller.role in (Role.ADMIN, Role.REVIEWER)))
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["PUT"], access=Access.PERSON)
