@@ -27,6 +27,10 @@ class Settings:
     ratings_table: str
     cases_table: str
     directory_table: str
+    jobs_table: str
+    # Where a move of a directory subtree is queued for its background job (topology queue
+    # directory-jobs); the local stack sets it, as the CDK stack does.
+    directory_jobs_queue_url: str
     # sha256 hex of each accepted channel key → a short label (the key's position) for logs.
     channel_key_digests: Mapping[str, str] = field(repr=False)
     token_secret: bytes = field(repr=False)
@@ -47,6 +51,8 @@ class Settings:
             ratings_table=env.get("RATINGS_TABLE", f"{prefix}-ratings"),
             cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
             directory_table=env.get("DIRECTORY_TABLE", f"{prefix}-directory"),
+            jobs_table=env.get("JOBS_TABLE", f"{prefix}-jobs"),
+            directory_jobs_queue_url=env.get("DIRECTORY_JOBS_QUEUE_URL", ""),
             channel_key_digests={key_digest(k): f"key{i + 1}" for i, k in enumerate(keys)},
             token_secret=_secret(env, "TOKEN_SECRET"),
             token_issuer=env.get("TOKEN_ISSUER", "haochaping-local"),

@@ -54,24 +54,38 @@ def get_rating(rating_id: str) -> Response:
 def put_directory_entry(kind: str, code: str) -> Response:
     require_admin(_caller())
     body = read_json(app.current_request)
-    entry, created = wiring.runtime().directory.put(kind, code, body)
-    return json_response(entry.as_dict(), 201 if created else 200)
+    directory = wiring.runtime().directory
+    outcome = directory.put(kind, code, body)
+    shown = directory.show(outcome.entry)
+    if outcome.job is not None:
+        # Moved; its descendants follow in the background.
+        job_url = f"/v1/directory/jobs/{outcome.job.job_id}"
+        return json_response({**shown, "job_id": outcome.job.job_id}, 202, {"Location": job_url})
+    return json_response(shown, 201 if outcome.created else 200)
+
+
+@app.route("/v1/directory/jobs/{job_id}", methods=["GET"], access=Access.PERSON)
+def get_directory_job(job_id: str) -> Response:
+    require_admin(_caller())
+    return json_response(wiring.runtime().directory.job(job_id).as_dict())
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def get_directory_entry(kind: str, code: str) -> Response:
     _caller()
-    return json_response(wiring.runtime().directory.get(kind, code).as_dict())
+    directory = wiring.runtime().directory
+    return json_response(directory.show(directory.get(kind, code)))
 
 
 @app.route("/v1/directory/{kind}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def list_directory(kind: str) -> Response:
     _caller()
-    parent, entries = wiring.runtime().directory.children(kind, query_param(app.current_request, "parent"))
+    directory = wiring.runtime().directory
+    parent, entries = directory.children(kind, query_param(app.current_request, "parent"))
     return json_response(
         {
             "kind": kind,
-            "parent": parent.as_dict() if parent else None,
+            "parent": directory.show(parent) if parent else None,
             "entries": [
                 {
                     "kind": e.kind.value,
