@@ -109,6 +109,6 @@ def import_directory() -> Response:
 
 @app.route("/v1/openapi.json", methods=["GET"], access=Access.PUBLIC)
 def openapi() -> Response:
-    from functions.rate.openapi import document
+    from functions.core.http.openapi import document
 
     return json_response(document())

@@ -46,6 +46,14 @@ def deliver_queued_chunks(rate_stack: Any, limit: int = 100) -> int:
     raise AssertionError("the job did not finish")
 
 
+def paths_of_a_new_rating(api: Any, rate_stack: Any, rating_id: str) -> set[str]:
+    """Rate the county's staff member; answers the paths the stored rating counts for."""
+    rating = {"channel": "pc", "satisfaction": 5, "subjects": {"staff": COUNTY_STAFF}, "rating_id": rating_id}
+    status, _ = post_rating(api, {**rating, "subjects": {"staff": COUNTY_STAFF, "department": "D52018101"}})
+    assert status == 201
+    return {p["S"] for p in rate_stack.raw_rating(rating_id)["paths"]["L"]}
+
+
 def test_renaming_the_province_writes_one_item_and_shows_at_once(api, rate_stack):
     # Given a staff member's stored path
     before = stored_ancestors(rate_stack, "staff", COUNTY_STAFF)
@@ -89,17 +97,7 @@ def test_moving_a_county_is_a_job_whose_progress_can_be_read(api, rate_stack, mo
     assert (second.status_code, json.loads(second.body)["error"]) == (409, "conflict")
 
     # and ratings are accepted meanwhile, counted under the paths in force
-    status, _ = post_rating(
-        api,
-        {
-            "channel": "pc",
-            "satisfaction": 5,
-            "subjects": {"staff": COUNTY_STAFF, "department": "D52018101"},
-            "rating_id": "during-move-1",
-        },
-    )
-    assert status == 201
-    during = {p["S"] for p in rate_stack.raw_rating("during-move-1")["paths"]["L"]}
+    during = paths_of_a_new_rating(api, rate_stack, "during-move-1")
     assert "region#520100000000" in during
 
     # When the queue's consumer has run the job's chunks
@@ -113,16 +111,7 @@ def test_moving_a_county_is_a_job_whose_progress_can_be_read(api, rate_stack, mo
     ]
     job = json.loads(api.http.get(job_url, headers=admin(rate_stack)).body)
     assert job["status"] == "done" and job["processed"] > 10 and job["finished_at"]
-    status, _ = post_rating(
-        api,
-        {
-            "channel": "pc",
-            "satisfaction": 5,
-            "subjects": {"staff": COUNTY_STAFF, "department": "D52018101"},
-            "rating_id": "after-move-1",
-        },
-    )
-    after = {p["S"] for p in rate_stack.raw_rating("after-move-1")["paths"]["L"]}
+    after = paths_of_a_new_rating(api, rate_stack, "after-move-1")
     assert "region#520100000000" not in after and "region#520181000000" in after
     # and the next move may start
     assert (

@@ -48,7 +48,8 @@ KIND_ORDER: tuple[SubjectKind, ...] = (
     SubjectKind.STAFF,
 )
 
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+# Codes of departments, items, windows and staff.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MAX_NAME = 100
 # Control characters, and lone UTF-16 surrogates (not text: they cannot be stored or shown as UTF-8).
 _NOT_IN_NAMES = frozenset({"Cc", "Cs"})
@@ -72,7 +73,7 @@ def normalise_code(kind: SubjectKind, code: str, field_name: str = "code") -> st
             return normalise_region_code(code)
         except InvalidRegionCode as e:
             raise ValidationFailed({field_name: str(e)}) from None
-    if not _CODE.fullmatch(code):
+    if not CODE.fullmatch(code):
         raise ValidationFailed({field_name: "1-64 of A-Z a-z 0-9 _ . - (starting with a letter or digit)"})
     return code
 

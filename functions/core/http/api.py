@@ -32,6 +32,9 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Throttled: 429,
 }
 
+# The code of an unexpected fault's 500, which carries no detail.
+INTERNAL = "internal"
+
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
@@ -73,7 +76,7 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(e)
         except Exception:
             logger.exception("unhandled error in %s", view.__name__)
-            return json_response({"error": "internal", "message": "internal error; it has been logged"}, 500)
+            return json_response({"error": INTERNAL, "message": "internal error; it has been logged"}, 500)
 
     return wrapper
 
