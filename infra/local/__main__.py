@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
+    from functions.core.domain.errors import Unauthenticated
     from functions.core.http.auth import Role, caller_from_claims, issue_token
     from functions.core.settings import Settings
     from infra.local.stack import function_environment
@@ -37,7 +38,11 @@ def _token(args: argparse.Namespace) -> int:
         print(f"a {args.role} token needs --scope", file=sys.stderr)
         return 2
     settings = Settings.from_env(function_environment())
-    caller_from_claims({"role": args.role, "scope": args.scope})  # same checks the API makes
+    try:
+        caller_from_claims({"role": args.role, "scope": args.scope})  # same checks the API makes
+    except Unauthenticated as e:
+        print(f"--scope {args.scope!r} does not fit a {args.role} token: {e.message}", file=sys.stderr)
+        return 2
     print(issue_token(settings, Role(args.role).value, args.scope or None, hours=args.hours))
     return 0
 
