@@ -26,6 +26,10 @@ class Settings:
     ratings_table: str
     cases_table: str
     directory_table: str
+    jobs_table: str
+    # Where a move of a directory subtree is queued for its background job (topology queue
+    # directory-jobs); the local stack sets it, as the CDK stack does.
+    directory_jobs_queue_url: str
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
     stage: str = "local"
@@ -39,6 +43,8 @@ class Settings:
             ratings_table=env.get("RATINGS_TABLE", f"{prefix}-ratings"),
             cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
             directory_table=env.get("DIRECTORY_TABLE", f"{prefix}-directory"),
+            jobs_table=env.get("JOBS_TABLE", f"{prefix}-jobs"),
+            directory_jobs_queue_url=env.get("DIRECTORY_JOBS_QUEUE_URL", ""),
             personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
             stage=env.get("STAGE", "local"),

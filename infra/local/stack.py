@@ -142,6 +142,13 @@ def start(
     os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    # Functions find their queues by URL, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL, ...
+    os.environ.update(
+        {
+            f"{queue.upper().replace('-', '_')}_QUEUE_URL": resources[f"queue:{queue}"]
+            for queue in topology.QUEUES
+        }
+    )
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()

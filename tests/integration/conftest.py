@@ -68,9 +68,11 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     dynamodb = boto3.client("dynamodb")
     for spec in TABLES:
         dynamodb.create_table(**spec.create_table_request(spec.physical_name(PREFIX)))
+    queue_url = boto3.client("sqs").create_queue(QueueName=f"{PREFIX}-directory-jobs")["QueueUrl"]
     settings = Settings.from_env(
         {
             "TABLE_PREFIX": PREFIX,
+            "DIRECTORY_JOBS_QUEUE_URL": queue_url,
             "PROVINCE_CONFIG": GUIZHOU.to_json(),
             "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
         }

@@ -77,3 +77,15 @@ def test_the_province_may_come_from_a_file(tmp_path):
 def test_wrong_settings_stop_the_function_at_start(changes):
     with pytest.raises(SettingsError):
         Settings.from_env(environment(**changes))
+
+
+def test_the_token_command_refuses_a_scope_that_is_no_code_in_one_line(capsys):
+    from infra.local.__main__ import main
+
+    # When a reviewer token is asked for with a scope that is not a region code
+    status = main(["token", "--role", "reviewer", "--scope", "52ab"])
+
+    # Then it exits 2 with one line saying why, and no traceback
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "region code" in err and "Traceback" not in err
