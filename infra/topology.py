@@ -32,7 +32,14 @@ class EventSource:
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate.app:app"),)
 
-EVENT_SOURCES: tuple[EventSource, ...] = ()
+# Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
+DIRECTORY_JOBS_QUEUE = "directory-jobs"
+
+EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
+QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, DIRECTORY_JOBS_QUEUE)
 TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()
 BUCKETS: tuple[str, ...] = ("evidence",)

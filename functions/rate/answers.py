@@ -1,13 +1,15 @@
 """Every answer body of the rate function, shaped here and nowhere else (API.md and the OpenAPI
-document describe these)."""
+document describe these). Directory entries are shown by the directory service, which looks up their
+ancestors' current names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from functions.core.domain.directory import DirectoryEntry, PathStep
+from functions.core.domain.directory import DirectoryEntry
 from functions.core.domain.directory_service import ImportResult
+from functions.core.domain.personal import mask_free_text
 from functions.core.domain.ratings import Rating
 
 
@@ -15,9 +17,10 @@ def accepted(rating: Rating) -> dict[str, Any]:
     return {"rating_id": rating.rating_id, "good": rating.good, "ticket_id": rating.ticket_id}
 
 
-def rating(rating: Rating) -> dict[str, Any]:
-    """A rating as people see it: the phone masked, the name and ID number never."""
-    return {
+def rating(rating: Rating, *, audit: bool = False) -> dict[str, Any]:
+    """A rating as people see it: the phone masked, the name and ID number never, personal data in the
+    comment masked. `audit` (admins, reviewers) adds which channel key sent it."""
+    view = {
         "rating_id": rating.rating_id,
         "channel": rating.channel.value,
         "channel_code": rating.channel.national_code,
@@ -31,7 +34,7 @@ def rating(rating: Rating) -> dict[str, Any]:
         "case_no": rating.case_no,
         "follow_up": rating.follow_up,
         "tags": list(rating.tags),
-        "comment": rating.comment,
+        "comment": mask_free_text(rating.comment) if rating.comment else None,
         "rater": (
             {"kind": rating.rater.kind, "named": True, "phone": rating.rater.phone_masked}
             if rating.rater
@@ -43,33 +46,22 @@ def rating(rating: Rating) -> dict[str, Any]:
         # The ticket's state arrives with the ticket process; until a ticket exists this is null.
         "ticket": None,
     }
+    if audit:
+        view["channel_key"] = rating.channel_key
+    return view
 
 
-def _step(step: PathStep) -> dict[str, str]:
-    return {"kind": step.kind.value, "code": step.code, "name": step.name}
-
-
-def directory_entry(entry: DirectoryEntry) -> dict[str, Any]:
-    """An entry with its full path up to the province."""
-    body: dict[str, Any] = {
-        "kind": entry.kind.value,
-        "code": entry.code,
-        "name": entry.name,
-        "parent": entry.parent.code if entry.parent else None,
-        "parent_kind": entry.parent.kind.value if entry.parent else None,
-        "path": [_step(step) for step in entry.path],
-    }
-    if entry.level is not None:
-        body["level"] = entry.level.name.lower()
-    return body
+def moved_entry(shown: Mapping[str, Any], job_id: str) -> dict[str, Any]:
+    """A moved entry, with the job that moves its descendants."""
+    return {**shown, "job_id": job_id}
 
 
 def directory_listing(
-    kind: str, parent: DirectoryEntry | None, entries: Iterable[DirectoryEntry]
+    kind: str, shown_parent: Mapping[str, Any] | None, entries: Iterable[DirectoryEntry]
 ) -> dict[str, Any]:
     return {
         "kind": kind,
-        "parent": directory_entry(parent) if parent else None,
+        "parent": dict(shown_parent) if shown_parent else None,
         "entries": [
             {
                 "kind": e.kind.value,
@@ -82,5 +74,5 @@ def directory_listing(
     }
 
 
-def import_result(result: ImportResult) -> dict[str, int]:
-    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+def import_result(result: ImportResult) -> dict[str, Any]:
+    return result.as_dict()

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -538,9 +539,25 @@ class LocalApiGateway:
         return status, merged, payload
 
 
+# The gateway's own refusals, before any function runs (http.server's send_error), in the contract's
+# shape. Messages are fixed: http.server's own quote the request line, which may hold personal data.
+_PROTOCOL_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("validation", "the request line or headers are malformed"),
+    408: ("timeout", "the request was not received in time"),
+    413: ("too_large", "the request body is too large"),
+    414: ("too_large", "the request URI is too long"),
+    431: ("too_large", "the request headers are too large or too many"),
+    501: ("not_implemented", "the request method is not supported"),
+    505: ("http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"),
+}
+
+
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog: socketserver's default of 5 resets connections in a burst of 20 (a hall's
+    # tablets after a network blip, the e2e and bench tiers); API Gateway queues them.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: LocalApiGateway) -> None:
         self.gateway = gateway
@@ -559,10 +576,35 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     server: _GatewayServer
 
     def __getattr__(self, name: str) -> Any:
-        # BaseHTTPRequestHandler dispatches on do_<METHOD>; API Gateway accepts any method token.
-        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+        # BaseHTTPRequestHandler dispatches on do_<METHOD>; API Gateway takes any method token and
+        # answers one no route declares itself (405), so every token reaches the gateway.
+        if name.startswith("do_") and len(name) > 3:
             return self._dispatch
         raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (malformed request line, headers too large, ...) as JSON in the
+        contract's shape instead of its HTML page."""
+        error, text = _PROTOCOL_ERRORS.get(code, ("error", "the request was refused"))
+        document: dict[str, Any] = {"error": error, "message": text}
+        if error == "validation":
+            document["fields"] = {"request": text}
+        body = json.dumps(document).encode()
+        self.close_connection = True
+        # A request line too broken to name its version gets an HTTP/1.1 answer all the same (http.server
+        # would send the bare body of an HTTP/0.9 reply, with no status line).
+        self.request_version = "HTTP/1.1"
+        try:
+            reason = HTTPStatus(code).phrase
+        except ValueError:
+            reason = "Error"
+        self.send_response(code, reason)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -59,6 +59,8 @@ def function_environment(province: str, resources: Mapping[str, str]) -> dict[st
         "TABLE_PREFIX": TABLE_PREFIX,
         "PROVINCE_CONFIG": PROVINCES[province].to_json(),
         **{env_name(name, "SECRET_ARN"): resources[f"secret:{name}"] for name in topology.SECRETS},
+        # Functions find their queues by URL, as the CDK stack tells them: DIRECTORY_JOBS_QUEUE_URL, ...
+        **{env_name(queue, "QUEUE_URL"): resources[f"queue:{queue}"] for queue in topology.QUEUES},
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
     }

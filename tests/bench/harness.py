@@ -68,6 +68,8 @@ def bench_settings() -> RateSettings:
             "PROVINCE_CONFIG": province().to_json(),
             "PERSONAL_DATA_SECRET_ARN": "arn:bench:personal-data",
             "TABLE_PREFIX": TABLE_PREFIX,
+            # No benchmark moves a directory subtree: the queue is never sent to.
+            "DIRECTORY_JOBS_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com.cn/123456789012/bench-directory-jobs",
         },
         fetch=lambda _arn: key,
     )

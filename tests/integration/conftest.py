@@ -68,6 +68,7 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     dynamodb = boto3.client("dynamodb")
     for spec in TABLES:
         dynamodb.create_table(**spec.create_table_request(spec.physical_name(PREFIX)))
+    queue_url = boto3.client("sqs").create_queue(QueueName=f"{PREFIX}-directory-jobs")["QueueUrl"]
     # The personal-data key from Secrets Manager, as deployed (the environment names it, never holds it)
     secret = boto3.client("secretsmanager").create_secret(
         Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
@@ -75,6 +76,7 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     settings = RateSettings.from_env(
         {
             "TABLE_PREFIX": PREFIX,
+            "DIRECTORY_JOBS_QUEUE_URL": queue_url,
             "PROVINCE_CONFIG": GUIZHOU.to_json(),
             "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
         }

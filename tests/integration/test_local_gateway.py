@@ -6,9 +6,11 @@ import http.client
 import json
 import logging
 import socket
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -554,10 +556,90 @@ class TestOverHttp:
             socket.create_connection((host, int(port)), timeout=5) as connection,
         ):
             connection.sendall(b"GET /v1/ratings/R1?phone=13800000000 HTTP/9.9 extra\r\n\r\n")
-            answer = connection.recv(200)
+            answer = _read_all(connection)
 
-        # Then it gets a 400 (http.server answers an unparseable line without a status line)
-        assert b"Error code: 400" in answer
+        # Then it gets a 400 in the contract's shape, with a status line
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 400")
+        assert json.loads(rest.partition(b"\r\n\r\n")[2])["error"] == "validation"
         # And the log holds neither the query nor a traceback
         assert "13800000000" not in caplog.text
         assert "Traceback" not in caplog.text
+
+    @pytest.mark.parametrize(
+        "request_bytes, status, error",
+        [
+            (
+                b"GET /v1/ratings/A HTTP/1.1\r\n"
+                + b"".join(b"X-H%d: v\r\n" % i for i in range(120))
+                + b"\r\n",
+                431,
+                "too_large",
+            ),
+            (b"GET /v1/ratings/A HTTP/1.1\r\nX-Long: " + b"v" * 70_000 + b"\r\n\r\n", 431, "too_large"),
+            (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "too_large"),
+            (b"GET /v1/ratings/A HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"),
+            (
+                b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+                400,
+                "validation",
+            ),  # TLS to a plain port
+        ],
+    )
+    def test_the_gateways_own_refusals_are_json_in_the_contracts_shape(
+        self, server: str, request_bytes: bytes, status: int, error: str
+    ) -> None:
+        # Given a request http.server refuses before any route is looked at
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            # When it is sent
+            connection.sendall(request_bytes)
+            answer = _read_all(connection)
+
+        # Then the refusal is JSON in the contract's shape, not an HTML page
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(f"HTTP/1.1 {status}".encode()), head[:80]
+        assert b"content-type: application/json" in head.lower()
+        document = json.loads(body)
+        assert document["error"] == error and document["message"]
+
+    def test_any_method_token_reaches_the_routes_and_gets_405(self, server: str) -> None:
+        connection = http.client.HTTPConnection(server.removeprefix("http://"), timeout=5)
+        try:
+            connection.request("M-SEARCH", "/v1/ratings/A")  # http.server would answer 501 in HTML
+            response = connection.getresponse()
+            assert (response.status, json.loads(response.read())["error"]) == (405, "method_not_allowed")
+        finally:
+            connection.close()
+
+    def test_a_burst_of_50_concurrent_requests_is_served_without_a_connection_error(
+        self, server: str
+    ) -> None:
+        # Given 50 clients that connect at the same moment, each on its own connection
+        host_port = server.removeprefix("http://")
+        start = threading.Barrier(50)
+
+        def one(i: int) -> int:
+            start.wait()
+            connection = http.client.HTTPConnection(host_port, timeout=30)
+            try:
+                connection.request("GET", f"/v1/ratings/burst-{i}")
+                response = connection.getresponse()
+                response.read()
+                return response.status
+            finally:
+                connection.close()
+
+        # When they all send a request
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            outcomes = list(pool.map(one, range(50)))
+
+        # Then every one is answered (a reset or refused connection would have raised)
+        assert outcomes == [200] * 50
+
+
+def _read_all(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)

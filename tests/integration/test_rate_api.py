@@ -218,7 +218,7 @@ def test_the_directory_over_http(api, rate_stack):
         headers={**rate_stack.token("admin"), "content-type": "text/csv"},
         body="kind,code,name,parent\nstaff,S-new-01,工号 9001,W-new-01\n".encode(),
     )
-    assert json.loads(imported.body) == {"created": 1, "updated": 0, "unchanged": 0}
+    assert json.loads(imported.body) == {"created": 1, "updated": 0, "unchanged": 0, "job_id": None}
 
 
 def test_the_openapi_document_describes_every_route(api):

@@ -50,7 +50,12 @@ SECRETS = {SECRET_ARN: SECRET, "arn:short": base64.b64encode(b"short").decode(),
 
 
 def environment(**changes):
-    env = {"PROVINCE_CONFIG": GUIZHOU.to_json(), "TABLE_PREFIX": "gz", "PERSONAL_DATA_SECRET_ARN": SECRET_ARN}
+    env = {
+        "PROVINCE_CONFIG": GUIZHOU.to_json(),
+        "TABLE_PREFIX": "gz",
+        "PERSONAL_DATA_SECRET_ARN": SECRET_ARN,
+        "DIRECTORY_JOBS_QUEUE_URL": "https://sqs.cn-northwest-1.amazonaws.com.cn/123456789012/gz-directory-jobs",
+    }
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -88,6 +93,7 @@ def test_the_province_may_come_from_a_file(tmp_path):
         {"PERSONAL_DATA_SECRET_ARN": "arn:short"},
         {"PERSONAL_DATA_SECRET_ARN": "arn:text"},
         {"DIRECTORY_CACHE_SECONDS": "soon"},
+        {"DIRECTORY_JOBS_QUEUE_URL": None},
     ],
 )
 def test_wrong_or_missing_settings_stop_the_function_at_start(changes):
@@ -101,3 +107,15 @@ def test_a_secret_is_never_read_from_a_plain_environment_variable():
     # Then the function refuses to start rather than use it
     with pytest.raises(SettingsError, match="PERSONAL_DATA_SECRET_ARN"):
         settings_from(env)
+
+
+def test_the_token_command_refuses_a_scope_that_is_no_code_in_one_line(capsys):
+    from infra.local.__main__ import main
+
+    # When a reviewer token is asked for with a scope that is not a region code
+    status = main(["token", "--role", "reviewer", "--scope", "52ab"])
+
+    # Then it exits 2 with one line saying why, and no traceback
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "region code" in err and "Traceback" not in err

@@ -62,7 +62,8 @@ class RatingService:
     province: ProvinceConfig
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def accept(self, body: Any) -> AcceptedRating:
+    def accept(self, body: Any, channel_key: str | None = None) -> AcceptedRating:
+        """`channel_key` is the label of the key that sent it, recorded on the rating for audits."""
         now = self.clock()
         request = parse_rating_request(body, self.province, now)
         entries = self.directory.get_many(required_refs(request.subjects))
@@ -75,6 +76,7 @@ class RatingService:
             rater=rater,
             province=self.province,
             now=now,
+            channel_key=channel_key,
         )
         return self.store.accept(rating)
 
