@@ -18,6 +18,7 @@ import json
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -30,7 +31,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
 from infra.provinces import GUIZHOU
-from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData
+from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +45,26 @@ FUZZ_SETTINGS = settings(
 
 # How the fuzz run's answers were distributed, per credential and operation (printed with -s / -rA).
 STATUSES: Counter[tuple[str, str, int]] = Counter()
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(
+    tmp_path_factory: pytest.TempPathFactory, sent_personal_data: SentPersonalData
+) -> Iterator[Stack]:
+    """A stack of the module's own: the fuzz run writes random directory entries and ratings, which no
+    other test may find, whatever order the tests run in."""
+    with running_stack(tmp_path_factory.mktemp("fuzz-stack") / "server.log", sent_personal_data) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def base_url(fuzz_stack: Stack) -> str:
+    return fuzz_stack.base_url
+
+
+@pytest.fixture(scope="module")
+def api(base_url: str, sent_personal_data: SentPersonalData) -> Api:
+    return Api(base_url, sent_personal_data)
 
 
 # --- 1. schemathesis over the served document ----------------------------------------------------

@@ -102,3 +102,26 @@ def test_people_read_ratings_within_their_scope_only(service):
         service.get("svc-0001", Person(Role.REVIEWER, "520200000000"))
     with pytest.raises(NotFound):
         service.get("svc-9999", Person(Role.ADMIN, None))
+
+
+@pytest.mark.parametrize(
+    ("rated_at", "day"),
+    [
+        ("2026-09-30T23:59:00+08:00", "2026-09-30"),
+        ("2026-10-01T00:01:00+08:00", "2026-10-01"),
+        ("2026-09-30T15:59:00Z", "2026-09-30"),  # 23:59 in Beijing
+        ("2026-09-30T16:01:00Z", "2026-10-01"),  # 00:01 in Beijing: the next local day
+        ("2026-09-30T16:00:00+00:00", "2026-10-01"),  # midnight itself belongs to the new day
+    ],
+)
+def test_a_rating_counts_for_its_local_day_in_asia_shanghai_across_midnight(store, rated_at, day):
+    # Given a service whose clock is past the rating's time
+    later = datetime(2026, 10, 2, 12, 0, tzinfo=UTC)
+    service = RatingService(demo_directory(), store, PlainProtector(), GUIZHOU, clock=lambda: later)
+
+    # When a rating made at `rated_at` arrives
+    rating = service.accept({**BAD, "rated_at": rated_at}).rating
+
+    # Then it counts for the local (Asia/Shanghai) day, whatever offset it was sent with
+    assert rating.day == day
+    assert rating.rated_at.utcoffset().total_seconds() == 8 * 3600

@@ -128,7 +128,7 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         "rated_at": {"S": rating.rated_at.isoformat()},
         "received_at": {"S": rating.received_at.isoformat()},
         "day": {"S": rating.day},
-        "fp": {"S": rating.fingerprint},
+        "body_fingerprint": {"S": rating.fingerprint},
         "valid": {"BOOL": rating.valid},
     }
     if rating.department:
@@ -182,7 +182,7 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         rated_at=datetime.fromisoformat(item["rated_at"]["S"]),
         received_at=datetime.fromisoformat(item["received_at"]["S"]),
         day=item["day"]["S"],
-        fingerprint=item["fp"]["S"],
+        fingerprint=item["body_fingerprint"]["S"],
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
         channel_key=item.get("channel_key", {}).get("S"),
