@@ -217,7 +217,11 @@ def test_csv_imports_answer_which_line_is_wrong(
 
 
 def test_a_job_is_read_by_admins_only(api: Api, department_headers: dict[str, str]) -> None:
-    assert_error(api.get("/v1/directory/jobs/00000000-0000", department_headers), 403, "forbidden")
+    assert_error(
+        api.get("/v1/directory/jobs/00000000-0000-0000-0000-000000000000", department_headers),
+        403,
+        "forbidden",
+    )
 
 
 def test_a_directory_read_outside_the_province_is_a_documented_422(

@@ -19,12 +19,11 @@ from functions.core.domain.directory import (
     parse_kind,
     plan_entry,
 )
-from functions.core.domain.directory_jobs import DirectoryJob, JobQueue, JobStore, new_job
+from functions.core.domain.directory_jobs import JOB_ID, DirectoryJob, JobQueue, JobStore, new_job
 from functions.core.domain.errors import NotFound, UnknownSubject, ValidationFailed
 from functions.core.domain.regions import is_within, region_level
 
 MAX_IMPORT_ROWS = 50_000
-_JOB_ID_CHARS = frozenset("0123456789abcdef-")
 
 
 class DirectoryStore(Protocol):
@@ -108,8 +107,8 @@ class DirectoryService:
         return entry.as_dict(names)
 
     def job(self, job_id: str) -> DirectoryJob:
-        if not (8 <= len(job_id) <= 64) or not set(job_id) <= _JOB_ID_CHARS:
-            raise ValidationFailed({"job_id": "a job id as answered by a move (8-64 of 0-9 a-f -)"})
+        if not JOB_ID.fullmatch(job_id):
+            raise ValidationFailed({"job_id": "a job id as a move answered it (a UUID)"})
         job = self._jobs.get(job_id)
         if job is None:
             raise NotFound(f"no directory job {job_id}")
