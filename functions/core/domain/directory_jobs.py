@@ -88,6 +88,10 @@ class JobStore(Protocol):
 
     def get(self, job_id: str) -> DirectoryJob | None: ...
 
+    def running(self) -> DirectoryJob | None:
+        """The directory job that holds the directory, if one does."""
+        ...
+
     def save(self, job: DirectoryJob, expected_version: int) -> bool:
         """Store the job if its stored version is still `expected_version`; False if another worker
         saved first. A job saved as done frees the directory for the next move."""
