@@ -4,14 +4,19 @@ Each view parses, calls the domain and shapes the answer; nothing else happens o
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Response
 
 from functions.core.domain.ratings import parse_rating_id
 from functions.core.http.api import json_response, query_param, read_json, read_text
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import Role, authenticate, require_admin, require_channel, require_person
+from functions.core.http.auth import (
+    Caller,
+    Role,
+    caller_from_context,
+    require_admin,
+    require_channel,
+    require_person,
+)
 from functions.core.observability import count, logger
 from functions.rate import wiring
 from functions.rate.service import accepted_answer, rating_view
@@ -21,9 +26,8 @@ app = create_app("rate")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def _caller() -> Any:
-    request = app.current_request
-    return authenticate(request.headers, wiring.runtime().settings)
+def _caller() -> Caller:
+    return caller_from_context(app.current_request.context)
 
 
 @app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL)
@@ -31,7 +35,7 @@ def post_rating() -> Response:
     caller = _caller()
     require_channel(caller)
     body = read_json(app.current_request)
-    accepted = wiring.runtime().ratings.accept(body, channel_key=caller.channel_key)
+    accepted = wiring.runtime().ratings.accept(body, channel_key=caller.channel_label)
     rating = accepted.rating
     if accepted.created:
         count("RatingAccepted", channel=rating.channel.value, polarity="good" if rating.good else "bad")

@@ -19,7 +19,7 @@ from functions.core.domain.ratings import (
     build_rating,
     parse_rating_request,
 )
-from functions.core.http.auth import Caller, may_see
+from functions.core.domain.scopes import Viewer, may_see
 
 
 class DirectoryReader(Protocol):
@@ -80,7 +80,7 @@ class RatingService:
         )
         return self.store.accept(rating)
 
-    def get(self, rating_id: str, caller: Caller) -> Rating:
+    def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
             raise NotFound("no such rating")

@@ -14,15 +14,17 @@ Run alone: .venv/bin/python -m tests.bench.directory_changes"""
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from functions.core.domain import directory_jobs
 from functions.core.domain.directory import SubjectKind, SubjectRef
-from functions.core.http.auth import issue_token
 from functions.rate import jobs
 from tests.bench.figures import heading, line, ms, note
 from tests.bench.harness import CallRecorder, InProcessStack, client_for, in_process_stack
+from tests.gateway import trusted_identity
 
 CITY = "520100000000"  # 贵阳市
 DEPARTMENT = "D52010201"  # a department of 南明区, with its items, windows and staff
@@ -35,8 +37,15 @@ class _Context:
 
 def main() -> None:
     heading("directory changes on the demo directory (rename, moves as background jobs)")
-    with in_process_stack() as stack:
-        admin = {"content-type": "application/json", **_bearer(stack)}
+    with (
+        in_process_stack() as stack,
+        tempfile.TemporaryDirectory() as keys,
+        trusted_identity(Path(keys)) as identity,
+    ):
+        admin = {
+            "content-type": "application/json",
+            "authorization": f"Bearer {identity.token('admin', None)}",
+        }
         recorder = CallRecorder(stack.client)
         count = _count(stack)
         note(f"{count} directory entries; chunks of at most {directory_jobs.CHUNK_SIZE} entries per message")
@@ -167,10 +176,6 @@ def _count(stack: InProcessStack) -> int:
         TableName=stack.settings.directory_table, Select="COUNT"
     )
     return sum(page["Count"] for page in pages)
-
-
-def _bearer(stack: InProcessStack) -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(stack.settings, 'admin', None)}"}
 
 
 def _timed(action: Any) -> tuple[float, Any]:
