@@ -28,9 +28,15 @@ class EventSource:
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # index function's exactly-once counting needs; 0 = none.
+    tumbling_window_seconds: int = 0
 
 
-HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate.app:app"),)
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction("rate", "functions.rate.app:app"),
+    HttpFunction("index", "functions.index.app:app"),
+)
 
 # Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
 DIRECTORY_JOBS_QUEUE = "directory-jobs"
@@ -38,6 +44,15 @@ DIRECTORY_JOBS_QUEUE = "directory-jobs"
 EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+    ),
+    EventSource(
+        "index",
+        "functions.index.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
     ),
 )
 
