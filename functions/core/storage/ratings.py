@@ -214,4 +214,11 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         fingerprint=item["fp"]["S"],
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
+        ticket=_ticket_outcome(item.get("ticket")),
     )
+
+
+def _ticket_outcome(attribute: Mapping[str, Any] | None) -> dict[str, str | bool] | None:
+    if not attribute:
+        return None
+    return {name: value.get("S", value.get("BOOL")) for name, value in attribute["M"].items()}
