@@ -158,7 +158,7 @@ class TicketStack:
         while time.monotonic() < deadline:
             self.pump()
             item = self.raw_ticket(ticket_id)
-            if item.get("task_stage", {}).get("S") == stage and "signal" not in item:
+            if item.get("task_stage", {}).get("S") == stage and stage not in item["signals"]["M"]:
                 return
             time.sleep(0.05)
         raise AssertionError(f"{ticket_id} never waited for {stage}: {item}")
