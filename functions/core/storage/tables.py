@@ -90,6 +90,11 @@ DIRECTORY = TableSpec(
     indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
 )
 
+# Background jobs (moves of directory subtrees), keyed by job id, with their cursor; one lock item per
+# kind of job that must not run twice at once.
+JOBS = TableSpec("jobs", Key("job_id"))
+
+
 # Each year's working-day calendar as loaded by operators (PUT /v1/calendar/{year}); a year absent here
 # comes from the library seed or the rule (functions/core/calendar_seed.py).
 CALENDAR = TableSpec("calendar", Key("year", "N"))
@@ -105,4 +110,4 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, CALENDAR, TICKETS, TICKET_TRAIL)
+TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, JOBS, CALENDAR, TICKETS, TICKET_TRAIL)
