@@ -36,8 +36,15 @@ class EventSource:
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("rate", "functions.rate.app:app"),
     HttpFunction("index", "functions.index.app:app"),
+    HttpFunction("tickets", "functions.tickets.app:app"),
 )
 
+# The ticket workflow's task tokens: each wait of the state machine sends one here (see
+# statemachines/ticket.asl.json); the tickets function stores it on the ticket.
+TICKET_TASKS_QUEUE = "ticket-tasks"
+# Ticket events (COMMON.md contract 3) are also logged, one line each: the supervision record (督办)
+# in CloudWatch, and where `make run` shows reminders and escalations.
+TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
 # Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
 DIRECTORY_JOBS_QUEUE = "directory-jobs"
 
@@ -54,6 +61,11 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         max_retry_attempts=3,
         tumbling_window_seconds=60,
     ),
+    EventSource("tickets", "functions.tickets.stream:handler", "dynamodb-stream", "ratings", batch_size=10),
+    EventSource("ticket-tasks", "functions.tickets.tasks:handler", "sqs", TICKET_TASKS_QUEUE, batch_size=10),
+    EventSource(
+        "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
+    ),
 )
 
 
@@ -67,10 +79,47 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, DIRECTORY_JOBS_QUEUE)
-TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+QUEUES: tuple[str, ...] = (
+    STREAM_FAILURE_QUEUE,
+    DIRECTORY_JOBS_QUEUE,
+    TICKET_TASKS_QUEUE,
+    TICKET_EVENTS_LOG_QUEUE,
+)
+TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
+SUBSCRIPTIONS: tuple[Subscription, ...] = (Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),)
 BUCKETS: tuple[str, ...] = ("evidence",)
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A Standard state machine from `statemachines/<name>.asl.json`. `placeholders` maps each
+    `${Placeholder}` to the resource it names: "table:<logical>", "queue:<name>" (URL),
+    "topic:<name>" (ARN) or "partition"; infra.statemachines.definition substitutes them."""
+
+    name: str
+    placeholders: tuple[tuple[str, str], ...]
+    env: str  # the environment variable that gives functions its ARN
+
+
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        "ticket",
+        (
+            ("Partition", "partition"),
+            ("TaskQueueUrl", f"queue:{TICKET_TASKS_QUEUE}"),
+            ("TicketEventsTopicArn", "topic:ticket-events"),
+            ("TicketsTable", "table:tickets"),
+        ),
+        env="TICKET_STATE_MACHINE_ARN",
+    ),
+)
+
+
+def resource_env_name(kind: str, name: str) -> str:
+    """The environment variable that tells functions a resource's name: TICKET_EVENTS_TOPIC_ARN,
+    EVIDENCE_BUCKET, TICKET_TASKS_QUEUE_URL."""
+    stem = name.upper().replace("-", "_")
+    return {"topic": f"{stem}_TOPIC_ARN", "bucket": f"{stem}_BUCKET", "queue": f"{stem}_QUEUE_URL"}[kind]
 
 
 def load(reference: str) -> Any:
