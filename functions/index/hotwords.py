@@ -41,6 +41,17 @@ def is_hot_word_field(name: str) -> bool:
     return name.startswith(FIELD_PREFIX)
 
 
+def contribute(rating: Any) -> dict[str, int]:
+    """The contribution hook (functions/index/contribution.py `EXTRA_CONTRIBUTORS`): a RatingImage's
+    hot-word fields, cut by this process's segmenter."""
+    from functions.index.analysis_wiring import segmenter
+
+    return rating_hot_words(
+        {"satisfaction": rating.satisfaction, "valid": rating.valid, "comment": rating.comment},
+        segmenter().words,
+    )
+
+
 def rating_hot_words(
     image: Mapping[str, Any] | None, words_of: Callable[[str], Sequence[str]]
 ) -> dict[str, int]:
