@@ -27,11 +27,27 @@ class EventSource:
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # index function's exactly-once counting needs; 0 = none.
+    tumbling_window_seconds: int = 0
 
 
-HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate.app:app"),)
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction("rate", "functions.rate.app:app"),
+    HttpFunction("index", "functions.index.app:app"),
+)
 
-EVENT_SOURCES: tuple[EventSource, ...] = ()
+EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "index",
+        "functions.index.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+    ),
+)
 
 
 @dataclass(frozen=True)
