@@ -31,9 +31,20 @@ HOT_WORDS_LIMIT = 50
 
 _summary: Lazy[PublicSummary] = Lazy(
     lambda: PublicSummary(
-        analysis_wiring.analysis().figures, analysis_wiring.analysis().store, analysis_wiring.analysis().settings.province
+        analysis_wiring.analysis().figures,
+        analysis_wiring.analysis().store,
+        analysis_wiring.analysis().settings.province,
     )
 )
+
+
+def summary_service() -> PublicSummary:
+    """One per process (it caches answers), rebuilt when another index runtime is installed."""
+    service = _summary.get()
+    if service.figures is not analysis_wiring.analysis().figures:
+        _summary.use(None)
+        service = _summary.get()
+    return service
 
 
 @cache
@@ -76,7 +87,7 @@ def register(app: ProjectApp) -> None:
 
     @app.route("/v1/public/summary", methods=["GET"], access=Access.PUBLIC)
     def public_summary() -> Response:
-        body = _summary.get().summary(period())
+        body = summary_service().summary(period())
         return json_response(body, headers={"Cache-Control": f"public, max-age={CACHE_SECONDS}"})
 
     @app.route("/v1/hotwords/{kind}/{code}", methods=["GET"], access=Access.PERSON)
@@ -113,10 +124,14 @@ def register(app: ProjectApp) -> None:
             departments = [wired.directory.get(SubjectKind.DEPARTMENT.value, person.scope or "")]
             scope = {"department": person.scope}
         else:
-            region = _parse_region(raw_region) if raw_region else (person.scope or wired.settings.province.code)
+            region = (
+                _parse_region(raw_region) if raw_region else (person.scope or wired.settings.province.code)
+            )
             entry = entry_in_scope(person, SubjectKind.REGION.value, region)
             departments = [
-                d for d in service.departments_under(entry.code) if may_see(person, tuple(s.ref.key for s in d.path))
+                d
+                for d in service.departments_under(entry.code)
+                if may_see(person, tuple(s.ref.key for s in d.path))
             ]
             scope = {"region": entry.code}
         return json_response(
@@ -161,6 +176,8 @@ def scheduled(event: Any, context: Any) -> dict[str, int]:
     province = wired.settings.province
     day = datetime.now(ZoneInfo(province.timezone)).date() - timedelta(days=1)
     try:
-        return check_province(EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day)
+        return check_province(
+            EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day
+        )
     finally:
         end_request()

@@ -9,11 +9,11 @@ import logging
 from typing import Any, NamedTuple
 
 from functions.core.domain.directory import SubjectKind
-from functions.core.domain.directory_service import DirectoryService
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, settings
+from functions.core.settings import Settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
+from functions.index import wiring
 from functions.index.segmenter import Segmenter
 
 logger = logging.getLogger("haochaping.index")
@@ -25,21 +25,18 @@ MAX_ITEM_NAMES = 20_000
 
 class Analysis(NamedTuple):
     settings: Settings
-    directory: DirectoryService
+    directory: Any  # functions.core.domain.directory_service.DirectoryService
     store: CachedDirectory
     figures: Any  # functions.index.figures.FigureReader
 
 
-def build(config: Settings, dynamodb: Any) -> Analysis:
-    from functions.index.counters import DynamoCounters
-    from functions.index.figures import FigureReader
-
+def build(runtime: Any, dynamodb: Any) -> Analysis:
+    """On the index function's own runtime (its settings, directory service and figure reader), with a
+    directory store for listing children."""
+    config = runtime.settings
     store = CachedDirectory(DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds)
     return Analysis(
-        settings=config,
-        directory=DirectoryService(store, config.province.code),
-        store=store,
-        figures=FigureReader(DynamoCounters(dynamodb, config.counters_table)),
+        settings=runtime.settings, directory=runtime.directory, store=store, figures=runtime.figures
     )
 
 
@@ -57,9 +54,19 @@ def build_segmenter(config: Settings, dynamodb: Any) -> Segmenter:
     return Segmenter(domain_words=names)
 
 
-_analysis: Lazy[Analysis] = Lazy(lambda: build(settings(), clients.dynamodb()))
-_segmenter: Lazy[Segmenter] = Lazy(lambda: build_segmenter(settings(), clients.dynamodb()))
-analysis = _analysis.get
+_analysis: Lazy[Analysis] = Lazy(lambda: build(wiring.runtime(), clients.dynamodb()))
+_segmenter: Lazy[Segmenter] = Lazy(lambda: build_segmenter(wiring.runtime().settings, clients.dynamodb()))
+
+
+def analysis() -> Analysis:
+    """Follows the index runtime: when a test or the local stack installs another, this is rebuilt."""
+    built = _analysis.get()
+    if built.figures is not wiring.runtime().figures:
+        _analysis.use(None)
+        built = _analysis.get()
+    return built
+
+
 segmenter = _segmenter.get
 use = _analysis.use
 use_segmenter = _segmenter.use

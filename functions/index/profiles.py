@@ -43,12 +43,16 @@ class Profiles:
 
         rule = self._province.index
         all_time = Period(None, None)
-        own = figures_view(entry.kind.value, entry.code, all_time, self._figures.counts(entry.ref.key, all_time), rule)
+        own = figures_view(
+            entry.kind.value, entry.code, all_time, self._figures.counts(entry.ref.key, all_time), rule
+        )
         trend = []
         for first in last_months(today):
             last = _month_last_day(first)
             month = Period(first, last)
-            view = figures_view(entry.kind.value, entry.code, month, self._figures.counts(entry.ref.key, month), rule)
+            view = figures_view(
+                entry.kind.value, entry.code, month, self._figures.counts(entry.ref.key, month), rule
+            )
             trend.append({"month": first.isoformat()[:7], "valid": view["valid"], "index": view["index"]})
 
         department = entry.nearest(SubjectKind.DEPARTMENT)

@@ -46,7 +46,7 @@ class PublicSummary:
         province: ProvinceConfig,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._figures = figures
+        self.figures = self._figures = figures
         self._directory = directory
         self._province = province
         self._clock = clock
@@ -76,7 +76,9 @@ class PublicSummary:
         )
         subjects = [province_ref.key, *(e.ref.key for e in cities), *(e.ref.key for e in departments)]
         counts = self._figures.counts_many(subjects, period)
-        words = self._figures.counts_many([province_ref.key, *(e.ref.key for e in cities)], period, HOT_WORDS_FAMILY)
+        words = self._figures.counts_many(
+            [province_ref.key, *(e.ref.key for e in cities)], period, HOT_WORDS_FAMILY
+        )
         rule = self._province.index
         minimum = rule.min_ratings_to_rank
 

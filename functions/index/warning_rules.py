@@ -12,6 +12,8 @@
 2. Falling index (`index_drop`). The department's index over the last `recent_days` (ending on the
    evaluated day) is at least `index_drop` points below its index over the `baseline_days` before them,
    with at least `min_day_ratings` valid ratings in the recent period.
+The numbers are province configuration (`ProvinceConfig.warnings`, functions/core/domain/province.py).
+
 3. Tickets due within the next working day (`ticket_due`): needs the tickets table of the TICKETS
    issue; pending until it is merged (see warnings.py)."""
 
@@ -20,16 +22,9 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from functions.core.domain.province import WarningPolicy
 
-class WarningPolicy(NamedTuple):
-    """Province policy for early warnings (defaults; a province may override them)."""
-
-    alpha: float = 0.001
-    baseline_days: int = 30
-    recent_days: int = 7
-    min_day_ratings: int = 10
-    min_baseline_ratings: int = 30
-    index_drop: float = 0.5
+__all__ = ["WarningPolicy", "Counts", "bad_rate_jump", "binomial_upper_tail", "index_drop"]
 
 
 class Counts(NamedTuple):

@@ -28,11 +28,13 @@ PENDING_RULES = ("ticket_due",)
 
 
 class EarlyWarnings:
-    def __init__(self, figures: Any, directory: Any, province: Any, policy: WarningPolicy = WarningPolicy()) -> None:
+    def __init__(
+        self, figures: Any, directory: Any, province: Any, policy: WarningPolicy | None = None
+    ) -> None:
         self._figures = figures
         self._directory = directory  # CachedDirectory
         self._province = province
-        self._policy = policy
+        self._policy = policy or province.warnings
 
     def departments_under(self, region: str) -> list[DirectoryEntry]:
         return sorted(
@@ -73,26 +75,38 @@ class EarlyWarnings:
             )
             if jump is not None:
                 found.append(
-                    _warning(entry, day, "bad_rate_jump", {
-                        "valid": today["valid"],
-                        "bad": today["bad"],
-                        "bad_rate": round(jump.day_rate, 4),
-                        "baseline_bad_rate": round(jump.baseline_rate, 4),
-                        "baseline_days": policy.baseline_days,
-                        "p_value": float(f"{jump.p_value:.3g}"),
-                    })
+                    _warning(
+                        entry,
+                        day,
+                        "bad_rate_jump",
+                        {
+                            "valid": today["valid"],
+                            "bad": today["bad"],
+                            "bad_rate": round(jump.day_rate, 4),
+                            "baseline_bad_rate": round(jump.baseline_rate, 4),
+                            "baseline_days": policy.baseline_days,
+                            "p_value": float(f"{jump.p_value:.3g}"),
+                        },
+                    )
                 )
             recent, before = views["recent"][key], views["before"][key]
-            drop = index_drop(recent["index"], recent["valid"], before["index"] if before["valid"] else None, policy)
+            drop = index_drop(
+                recent["index"], recent["valid"], before["index"] if before["valid"] else None, policy
+            )
             if drop is not None:
                 found.append(
-                    _warning(entry, day, "index_drop", {
-                        "index": recent["index"],
-                        "previous_index": before["index"],
-                        "drop": round(drop, 4),
-                        "recent_days": policy.recent_days,
-                        "threshold": policy.index_drop,
-                    })
+                    _warning(
+                        entry,
+                        day,
+                        "index_drop",
+                        {
+                            "index": recent["index"],
+                            "previous_index": before["index"],
+                            "drop": round(drop, 4),
+                            "recent_days": policy.recent_days,
+                            "threshold": policy.index_drop,
+                        },
+                    )
                 )
         return found
 
@@ -114,7 +128,9 @@ def check_province(warnings: EarlyWarnings, directory: Any, province_code: str, 
     pending = [province_code]
     while pending:
         region = pending.pop()
-        pending.extend(r.code for r in directory.children(SubjectRef(SubjectKind.REGION, region), SubjectKind.REGION))
+        pending.extend(
+            r.code for r in directory.children(SubjectRef(SubjectKind.REGION, region), SubjectKind.REGION)
+        )
         for warning in warnings.evaluate(warnings.departments_under(region), day):
             totals[warning["rule"]] += 1
     for rule, n in totals.items():

@@ -84,15 +84,29 @@ def ratings(api: Api, channel_headers: dict[str, str], admin_headers: dict[str, 
     for body in made:
         answer = api.post_rating(body, channel_headers)
         assert answer.status == 201, answer
-    # The counters follow the ratings stream: wait until the province counts every one of them.
+    # The counters follow the ratings stream, item by item: wait until every subject the summary reads
+    # counts all of its ratings, hot words included (they are items of their own).
+    bad = sum(1 for r in made if r["satisfaction"] < 3)
+    expected = {
+        f"/v1/indices/region/{PROVINCE}?{PERIOD}": len(made),
+        f"/v1/indices/region/520100000000?{PERIOD}": 32,
+        f"/v1/indices/region/520200000000?{PERIOD}": 5,
+        f"/v1/indices/department/{PROVINCIAL['department']}?{PERIOD}": 4,
+        "多头跑": bad,
+    }
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        answer = api.get(f"/v1/indices/region/{PROVINCE}?{PERIOD}", admin_headers)
-        assert answer.status == 200, answer
-        if answer.json()["valid"] == len(made) or time.monotonic() > deadline:
+        seen = {
+            path: api.get(path, admin_headers).json().get("valid")
+            for path in expected
+            if path.startswith("/")
+        }
+        words = api.get(f"/v1/hotwords/region/{PROVINCE}?polarity=bad&{PERIOD}", admin_headers).json()
+        seen["多头跑"] = {w["word"]: w["count"] for w in words}.get("多头跑")
+        if seen == expected or time.monotonic() > deadline:
             break
         time.sleep(0.3)
-    assert answer.json()["valid"] == len(made), f"the counters never reached {len(made)}: {answer}"
+    assert seen == expected, f"the counters never caught up: {seen}"
     return made
 
 
@@ -123,7 +137,9 @@ def recount(ratings: list[dict[str, Any]], department: str | None = None) -> dic
 # --- the JSON ------------------------------------------------------------------------------------
 
 
-def test_the_summary_equals_a_recount_of_the_ratings_made(summary: dict[str, Any], ratings: list[dict[str, Any]]) -> None:
+def test_the_summary_equals_a_recount_of_the_ratings_made(
+    summary: dict[str, Any], ratings: list[dict[str, Any]]
+) -> None:
     rows = summary["rows"]
     assert summary["province"] == {"code": PROVINCE, "name": "贵州省"}
     assert (summary["from"], summary["to"]) == (FROM, TO)
@@ -132,7 +148,9 @@ def test_the_summary_equals_a_recount_of_the_ratings_made(summary: dict[str, Any
     cities = {row["code"]: row for row in rows["cities"]}
     assert set(cities) == {"520100000000", "520200000000", "520300000000", "520400000000"}
     guiyang = cities["520100000000"]
-    assert {k: guiyang[k] for k in ("valid", "counts", "good", "bad", "index")} == recount(ratings, GUIYANG["department"])
+    assert {k: guiyang[k] for k in ("valid", "counts", "good", "bad", "index")} == recount(
+        ratings, GUIYANG["department"]
+    )
     departments = {row["code"]: row for row in rows["departments"]}
     provincial = departments[PROVINCIAL["department"]]
     assert provincial["valid"] == 4 and provincial["name"] == "贵州省政务服务中心"
@@ -150,12 +168,16 @@ def test_rows_with_too_few_ratings_are_shown_but_not_ranked(summary: dict[str, A
     assert all(row["rank"] is None for row in summary["rows"]["departments"])
 
 
-def test_hot_words_are_counted_once_per_rating_by_polarity(summary: dict[str, Any], ratings: list[dict[str, Any]]) -> None:
+def test_hot_words_are_counted_once_per_rating_by_polarity(
+    summary: dict[str, Any], ratings: list[dict[str, Any]]
+) -> None:
     words = summary["hot_words"]["province"]
     good = {w["word"]: w["count"] for w in words["good"]}
     bad = {w["word"]: w["count"] for w in words["bad"]}
     assert bad["多头跑"] == sum(1 for r in ratings if r["satisfaction"] < 3)
-    assert good["一次办结"] == sum(1 for r in ratings if r["satisfaction"] >= 3 and "一次办结" in r["comment"])
+    assert good["一次办结"] == sum(
+        1 for r in ratings if r["satisfaction"] >= 3 and "一次办结" in r["comment"]
+    )
     assert "多头跑" not in good and "一次办结" not in bad
     guiyang = summary["hot_words"]["cities"]["520100000000"]
     assert {w["word"]: w["count"] for w in guiyang["bad"]}["多头跑"] == sum(
@@ -163,7 +185,9 @@ def test_hot_words_are_counted_once_per_rating_by_polarity(summary: dict[str, An
     )
 
 
-def test_no_public_answer_holds_personal_data(api: Api, summary: dict[str, Any], admin_headers: dict[str, str]) -> None:
+def test_no_public_answer_holds_personal_data(
+    api: Api, summary: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
     answers = [
         api.get(f"/v1/public/summary?{PERIOD}"),
         api.get("/v1/public/summary"),
@@ -174,7 +198,9 @@ def test_no_public_answer_holds_personal_data(api: Api, summary: dict[str, Any],
     ]
     for answer in answers:
         assert answer.status == 200, answer
-        text = answer.text + json.dumps(answer.json() if answer.raw.startswith((b"{", b"[")) else "", ensure_ascii=True)
+        text = answer.text + json.dumps(
+            answer.json() if answer.raw.startswith((b"{", b"[")) else "", ensure_ascii=True
+        )
         for value in [*PHONES, *ID_NUMBERS, *NAMES, *(p[-4:] for p in PHONES), "****"]:
             assert value not in text, (value, str(answer))
     for polarity in ("good", "bad"):
@@ -251,7 +277,10 @@ def test_the_page_shows_the_apis_figures(browser: Any, base_url: str, summary: d
     assert levels  # drawn as SVG text, readable without colour
 
     # and every city and provincial department row, with its rank or 不排名
-    for table, rows in (("cities", summary["rows"]["cities"]), ("departments", summary["rows"]["departments"])):
+    for table, rows in (
+        ("cities", summary["rows"]["cities"]),
+        ("departments", summary["rows"]["departments"]),
+    ):
         cells = shown(browser, f"#{table} tbody [data-field]")
         by_code: dict[str, dict[str, dict[str, str]]] = {}
         for cell in cells:
@@ -316,12 +345,16 @@ def test_hot_words_of_a_subject_in_scope(api: Api, ratings: list[dict[str, Any]]
     assert all(set(w) == {"word", "count"} for w in answer.json())
 
 
-def test_a_profile_has_tags_trend_and_rank_among_peers(api: Api, admin_headers: dict[str, str], ratings: list[dict[str, Any]]) -> None:
+def test_a_profile_has_tags_trend_and_rank_among_peers(
+    api: Api, admin_headers: dict[str, str], ratings: list[dict[str, Any]]
+) -> None:
     answer = api.get(f"/v1/profiles/window/{GUIYANG['window']}", admin_headers)
     assert answer.status == 200, answer
     profile = answer.json()
     assert profile["code"] == GUIYANG["window"] and profile["department"]["code"] == GUIYANG["department"]
-    assert len(profile["trend"]) == 12 and all({"month", "valid", "index"} <= set(m) for m in profile["trend"])
+    assert len(profile["trend"]) == 12 and all(
+        {"month", "valid", "index"} <= set(m) for m in profile["trend"]
+    )
     assert profile["valid"] >= 32 and profile["rank"] == 1 and profile["peers"] >= 2
 
 
@@ -356,16 +389,26 @@ def test_summary_dates_malformed_or_out_of_order_are_400(api: Api, query: str) -
 
 def test_bad_input_of_hot_words_and_profiles(api: Api, admin_headers: dict[str, str]) -> None:
     department = bearer(issue_token("department", GUIYANG["department"]))
-    body = error(api.get(f"/v1/hotwords/region/{PROVINCE}?polarity=neutral", admin_headers), 400, "validation")
+    body = error(
+        api.get(f"/v1/hotwords/region/{PROVINCE}?polarity=neutral", admin_headers), 400, "validation"
+    )
     assert "polarity" in body["fields"]
     error(api.get(f"/v1/hotwords/region/{PROVINCE}", admin_headers), 400, "validation")
     error(api.get("/v1/hotwords/department/D99999999?polarity=good", admin_headers), 404, "not_found")
     error(api.get("/v1/hotwords/region/110000?polarity=good", admin_headers), 422, "unknown_subject")
-    error(api.get(f"/v1/hotwords/region/{PROVINCE}?polarity=good&from=2020-03-01&to=2020-02-01", admin_headers), 400, "validation")
+    error(
+        api.get(f"/v1/hotwords/region/{PROVINCE}?polarity=good&from=2020-03-01&to=2020-02-01", admin_headers),
+        400,
+        "validation",
+    )
     error(api.get("/v1/profiles/window/W9999999999", admin_headers), 404, "not_found")
     error(api.get(f"/v1/profiles/department/{GUIYANG['department']}", admin_headers), 400, "validation")
     error(api.get(f"/v1/profiles/window/{OTHER_DEPARTMENT_WINDOW}", department), 403, "forbidden")
     error(api.get(f"/v1/profiles/staff/{LIUPANSHUI['staff']}", department), 403, "forbidden")
-    error(api.get(f"/v1/hotwords/department/{LIUPANSHUI['department']}?polarity=bad", department), 403, "forbidden")
+    error(
+        api.get(f"/v1/hotwords/department/{LIUPANSHUI['department']}?polarity=bad", department),
+        403,
+        "forbidden",
+    )
     error(api.get("/v1/warnings?date=2020-13-01", admin_headers), 400, "validation")
     error(api.get("/v1/warnings?region=520200000000", department), 403, "forbidden")
