@@ -289,6 +289,11 @@ class DynamoDBStreamPoller:
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         if created is not None:
             record["dynamodb"]["ApproximateCreationDateTime"] = _epoch_seconds(created)
+        # boto3 decoded binary attributes (a named rater's sealed data) to bytes; Lambda's JSON event
+        # carries them base64-encoded, as the stream API sends them.
+        for image in ("NewImage", "OldImage", "Keys"):
+            if image in record["dynamodb"]:
+                record["dynamodb"][image] = _base64_binaries(record["dynamodb"][image])
         # moto stamps every record "us-east-1"; Lambda reports the table's own region.
         record["awsRegion"] = self._region
         record["eventSourceARN"] = self._stream_arn
@@ -513,3 +518,16 @@ class SQSPoller:
                     chunk[int(failure["Id"])][0],
                     failure.get("Code"),
                 )
+
+
+def _base64_binaries(value: Any) -> Any:
+    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value
