@@ -23,15 +23,30 @@ class EventSource:
 
     function: str
     handler: str  # "module:attribute"
-    kind: str  # "dynamodb-stream" (source: a table's logical name) or "sqs" (source: a queue name)
+    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name) or "schedule"
+    # (source: an EventBridge schedule expression, e.g. "rate(5 minutes)"; the local stack runs it
+    # every LOCAL_SCHEDULE_SECONDS, default 1)
+    kind: str
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
 
 
-HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate.app:app"),)
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction("rate", "functions.rate.app:app"),
+    HttpFunction("sms", "functions.sms.app:app"),
+)
 
-EVENT_SOURCES: tuple[EventSource, ...] = ()
+EVENT_SOURCES: tuple[EventSource, ...] = (
+    # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
+    EventSource("sms-sender", "functions.sms.handlers:send", "sqs", "sms-send", batch_size=10),
+    # Ticket events (contract 3) become texts to departments, supervisors and raters.
+    EventSource(
+        "sms-notifications", "functions.sms.handlers:notifications", "sqs", "sms-notifications", batch_size=10
+    ),
+    # Invitations held back by the province's quiet hours go out when they end.
+    EventSource("sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,19 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
-TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+# Dead-letter queues come before the queues that send to them.
+QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, "sms-dlq", "sms-send", "sms-notifications")
+# queue → (its dead-letter queue, receives before a message goes there)
+DEAD_LETTERS: dict[str, tuple[str, int]] = {
+    "sms-send": ("sms-dlq", 5),
+    "sms-notifications": ("sms-dlq", 5),
+}
+# `ticket-events` (contract 3) replaces the earlier `escalations` topic.
+TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("sms-outbound", "sms-send"),
+    Subscription("ticket-events", "sms-notifications"),
+)
 BUCKETS: tuple[str, ...] = ("evidence",)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext
+from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext, default_region
 
 logger = logging.getLogger("haochaping.local.pollers")
 
@@ -489,3 +489,36 @@ class SQSPoller:
                     chunk[int(failure["Id"])][0],
                     failure.get("Code"),
                 )
+
+
+class SchedulePoller:
+    """Like an EventBridge schedule invoking a function: the handler gets a Scheduled Event every
+    `every` seconds (locally far more often than deployed, so that waits in tests stay short)."""
+
+    def __init__(self, handler: Handler, *, function_name: str, every: float = 1.0) -> None:
+        self._handler = handler
+        self._function_name = function_name
+        self._every = every
+        self._thread = _PollingThread(f"schedule-{function_name}", self.poll_once, every)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5) -> None:
+        self._thread.stop(timeout)
+
+    def poll_once(self) -> int:
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resources": [],
+            "detail": {},
+        }
+        try:
+            self._handler(event, LambdaContext(self._function_name, region=default_region()))
+        except Exception:
+            logger.exception("%s: scheduled invocation failed", self._function_name)
+        return 0  # wait `every` seconds before the next one

@@ -22,7 +22,7 @@ from typing import Any
 from infra import topology
 from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
-from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
+from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
 from infra.provinces import PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
@@ -69,7 +69,21 @@ def function_environment(province: str = "guizhou", env: Mapping[str, str] | Non
         "LOCAL_API_KEYS": env.get("LOCAL_API_KEYS", "local-demo-key"),
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
+        # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
+        "SMS_PROVIDER": "local",
     }
+
+
+def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
+    """Where each function finds the stack's topics and queues, as the CDK app passes them:
+    TOPIC_ARN_<NAME> and QUEUE_URL_<NAME> (NAME upper-cased, dashes as underscores)."""
+    env = {}
+    for key, value in resources.items():
+        kind, _, name = key.partition(":")
+        if kind in ("topic", "queue"):
+            label = "TOPIC_ARN" if kind == "topic" else "QUEUE_URL"
+            env[f"{label}_{name.upper().replace('-', '_')}"] = value
+    return env
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -148,6 +162,7 @@ def start(
     os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    os.environ.update(resource_environment(resources))
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
@@ -212,7 +227,15 @@ def _create_resources() -> dict[str, str]:
             )
     sqs = boto3.client("sqs")
     for queue in topology.QUEUES:
-        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}")["QueueUrl"]
+        attributes = {}
+        if queue in topology.DEAD_LETTERS:
+            dead_letter, receives = topology.DEAD_LETTERS[queue]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": resources[f"queue-arn:{dead_letter}"], "maxReceiveCount": receives}
+            )
+            # Locally a failed text comes back after seconds, not Lambda's default 30.
+            attributes["VisibilityTimeout"] = "2"
+        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}", Attributes=attributes)["QueueUrl"]
         resources[f"queue:{queue}"] = url
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources[f"queue-arn:{queue}"] = arn
@@ -275,6 +298,12 @@ def _start_pollers(
                 handler,
                 function_name=source.function,
                 batch_size=min(source.batch_size, 10),
+            )
+        elif source.kind == "schedule":
+            poller = SchedulePoller(
+                handler,
+                function_name=source.function,
+                every=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "1")),
             )
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")
