@@ -15,6 +15,7 @@ from functions.core.http.app import Access, create_app
 from functions.core.http.auth import authenticate, require_channel
 from functions.core.observability import count, logger
 from functions.sms import wiring
+from functions.sms.handlers import report_reply
 
 app = create_app("sms")
 
@@ -38,6 +39,7 @@ def local_outbox() -> Response:
 def local_inbound() -> Response:
     body = read_json(app.current_request)
     outcome = wiring.runtime().service.receive(body, message_id=f"local-{uuid.uuid4().hex}")
+    report_reply(outcome)
     return json_response(outcome, 200)
 
 

@@ -43,14 +43,35 @@ def notifications(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _batch(event, context, _notify_one)
 
 
+def report_reply(outcome: dict[str, Any]) -> None:
+    """One log line and metric per inbound text: its outcome and case, never the number or the words."""
+    from functions.core.observability import count, logger
+
+    count("SmsReply", outcome=str(outcome["outcome"]))
+    logger.info(
+        "sms reply",
+        extra={k: outcome[k] for k in ("outcome", "case_no", "rating_id") if k in outcome},
+    )
+
+
 def inbound(event: dict[str, Any], context: Any) -> None:
-    """Two-way SMS over SNS: {"originationNumber", "messageBody", "inboundMessageId"} per message."""
+    """Two-way SMS over SNS: {"originationNumber", "messageBody", "inboundMessageId"} per message.
+    A text we cannot take (too long, not a mainland number) is dropped with a log line: retrying it
+    would only fail again."""
+    from functions.core.domain.errors import ValidationFailed
+    from functions.core.observability import logger
+
     for record in event.get("Records", []):
         message = json.loads(record["Sns"]["Message"])
-        wiring.runtime().service.receive(
-            {"from": message["originationNumber"], "body": message["messageBody"]},
-            message_id=str(message.get("inboundMessageId") or record["Sns"]["MessageId"]),
-        )
+        try:
+            outcome = wiring.runtime().service.receive(
+                {"from": message.get("originationNumber"), "body": message.get("messageBody")},
+                message_id=str(message.get("inboundMessageId") or record["Sns"]["MessageId"]),
+            )
+        except ValidationFailed as e:
+            logger.warning("sms reply refused", extra={"fields": sorted(e.fields)})
+            continue
+        report_reply(outcome)
 
 
 def release(event: dict[str, Any], context: Any) -> dict[str, int]:

@@ -285,3 +285,47 @@ def test_ticket_events_become_texts_to_the_department_the_supervisor_and_the_rat
     assert by_purpose["escalation"]["to"] == GUIZHOU.sms.contacts["region#520100000000"]
     assert by_purpose["reply"]["to"] == PHONE
     assert [t["purpose"] for t in texts].count("ticket") == 1
+
+
+def test_a_text_the_provider_keeps_refusing_lands_in_the_dead_letter_queue(sms: SmsStack) -> None:
+    # Given a sending queue that gives up after two receives, and a provider that is down
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName="sms-dlq-probe")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName="sms-send-probe",
+        Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sms.sns.subscribe(
+        TopicArn=sms.topics["sms-outbound"],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+
+    class Down:
+        calls = 0
+
+        def send(self, phone: str, body: str, purpose: str, now: datetime) -> None:
+            Down.calls += 1
+            raise ConnectionError("provider unreachable")
+
+    sms.runtime.sender.provider = Down()
+    poller = SQSPoller(sqs, url, arn, handlers.send, function_name="sms-sender")
+
+    # When an invitation is published and delivery keeps failing
+    sms.case("GY-DLQ-1")
+    for _ in range(4):
+        poller.poll_once()
+
+    # Then it was tried, nothing was marked sent, and the text waits in the dead-letter queue
+    assert Down.calls == 2
+    assert not sms.runtime.store.was_sent("invitation:GY-DLQ-1")
+    [dead] = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+    message = json.loads(dead["Body"])
+    assert message["key"] == "invitation:GY-DLQ-1" and PHONE not in dead["Body"]
+    assert set(message["to"]) == {"sealed"}
