@@ -30,19 +30,42 @@ class EventSource:
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # index function's exactly-once counting needs; 0 = none.
+    tumbling_window_seconds: int = 0
 
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("rate", "functions.rate.app:app"),
+    HttpFunction("index", "functions.index.app:app"),
     HttpFunction("sms", "functions.sms.app:app"),
 )
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "index",
+        "functions.index.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+    ),
     # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
     EventSource("sms-sender", "functions.sms.handlers:send", "sqs", "sms-send", batch_size=10),
     # Ticket events (contract 3) become texts to departments, supervisors and raters.
     EventSource(
         "sms-notifications", "functions.sms.handlers:notifications", "sqs", "sms-notifications", batch_size=10
+    ),
+    # Completed and rated cases into the indices' counters (the active rating rate).
+    EventSource(
+        "sms-case-counts",
+        "functions.sms.case_counts:handler",
+        "dynamodb-stream",
+        "cases",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
     ),
     # Invitations held back by the province's quiet hours go out when they end.
     EventSource("sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)"),

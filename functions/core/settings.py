@@ -34,6 +34,7 @@ class Settings:
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
     stage: str = "local"
+    counters_table: str = "haochaping-counters"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +54,7 @@ class Settings:
             personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
             stage=env.get("STAGE", "local"),
+            counters_table=env.get("COUNTERS_TABLE", f"{prefix}-counters"),
         )
 
 

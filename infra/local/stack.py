@@ -289,6 +289,7 @@ def _start_pollers(
                 batch_size=source.batch_size,
                 max_retry_attempts=source.max_retry_attempts,
                 on_failure=send_to_failure_queue,
+                tumbling_window_seconds=source.tumbling_window_seconds,
             )
         elif source.kind == "sqs":
             poller = SQSPoller(

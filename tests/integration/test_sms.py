@@ -329,3 +329,73 @@ def test_a_text_the_provider_keeps_refusing_lands_in_the_dead_letter_queue(sms: 
     message = json.loads(dead["Body"])
     assert message["key"] == "invitation:GY-DLQ-1" and PHONE not in dead["Body"]
     assert set(message["to"]) == {"sealed"}
+
+
+def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms: SmsStack) -> None:
+    from functions.index import wiring as index_wiring
+    from functions.index.figures import figures_view, parse_period
+    from functions.sms import case_counts
+    from tests.integration.stream_pump import StreamPump, batches
+
+    # Given four completed cases of one department: rated by SMS, rated on a tablet before the case
+    # system reported it, rated on a tablet after, and one not rated; and a rated case never reported
+    pump = StreamPump(sms.dynamodb, sms.settings.cases_table)
+    accept = rate_wiring.runtime().ratings.accept
+    sms.case("GY-A-1")
+    sms.reply("5")
+    accept(
+        {
+            "channel": "hall_pad",
+            "satisfaction": 4,
+            "subjects": {"department": "D52010001"},
+            "case_no": "GY-A-2",
+        }
+    )
+    sms.case("GY-A-2", phone=OTHER_PHONE)
+    sms.case("GY-A-3", phone="13700000003")
+    accept(
+        {
+            "channel": "hall_pad",
+            "satisfaction": 3,
+            "subjects": {"department": "D52010001"},
+            "case_no": "GY-A-3",
+        }
+    )
+    sms.case("GY-A-4", phone="13700000004")
+    accept(
+        {
+            "channel": "hall_pad",
+            "satisfaction": 5,
+            "subjects": {"department": "D52010001"},
+            "case_no": "GY-A-5",
+        }
+    )
+
+    # When the cases stream is counted, and its batches delivered again (Lambda's at-least-once)
+    index_runtime = index_wiring.build(sms.settings, sms.dynamodb)
+    index_wiring.use(index_runtime)
+    try:
+        records = pump.take()
+        for event in [*batches(records, 3), *batches(records, 100)]:
+            assert case_counts.handler(event, None) == {"batchItemFailures": [], "state": {}}
+        period = parse_period(None, None)
+
+        def figures(subject: str) -> dict[str, Any]:
+            kind, _, code = subject.partition("#")
+            counts = index_runtime.figures.counts(subject, period)
+            return figures_view(kind, code, period, counts, GUIZHOU.index)
+
+        # Then every subject on the cases' paths has 4 completed cases, 3 of them rated
+        for subject in (
+            "department#D52010001",
+            "item#I5201000101",
+            "region#520100000000",
+            "region#520000000000",
+        ):
+            seen = figures(subject)
+            assert (seen["completed_cases"], seen["rated_cases"]) == (4, 3), subject
+            assert seen["active_rating_rate"] == 0.75
+        # and a subject not on them has none
+        assert figures("department#D52010002")["active_rating_rate"] is None
+    finally:
+        index_wiring.use(None)

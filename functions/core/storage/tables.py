@@ -104,4 +104,9 @@ DIRECTORY = TableSpec(
     indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
 )
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, SMS)
+# Counters of the indices: one item per subject (kind#code) and bucket (d#YYYY-MM-DD, m#YYYY-MM; a
+# family of fields kept apart is prefixed, hw|d#...), flat numeric fields added by the ratings stream,
+# and per stream shard the high-water mark of the records applied (attributes named @<shard>).
+COUNTERS = TableSpec("counters", Key("subject"), Key("bucket"))
+
+TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, SMS, COUNTERS)
