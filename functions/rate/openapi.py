@@ -306,6 +306,10 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    from functions.sms import openapi as sms_openapi
+
+    schemas.update(sms_openapi.schemas())
+    paths.update(sms_openapi.paths(_errors, _json, _ref))
     return {
         "openapi": "3.1.0",
         "info": {

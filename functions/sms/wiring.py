@@ -39,9 +39,9 @@ class SmsSettings:
         provider = env.get("SMS_PROVIDER", "sns")
         if provider not in PROVIDERS:
             raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
-        topic = env.get("TOPIC_ARN_SMS_OUTBOUND")
+        topic = env.get("SMS_OUTBOUND_TOPIC_ARN")
         if not topic:
-            raise SettingsError("TOPIC_ARN_SMS_OUTBOUND is not set")
+            raise SettingsError("SMS_OUTBOUND_TOPIC_ARN is not set")
         if provider == "http" and not (env.get("SMS_PROVIDER_URL") and env.get("SMS_PROVIDER_KEY")):
             raise SettingsError("the http SMS provider needs SMS_PROVIDER_URL and SMS_PROVIDER_KEY")
         return cls(

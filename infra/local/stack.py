@@ -76,13 +76,13 @@ def function_environment(province: str = "guizhou", env: Mapping[str, str] | Non
 
 def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
     """Where each function finds the stack's topics and queues, as the CDK app passes them:
-    TOPIC_ARN_<NAME> and QUEUE_URL_<NAME> (NAME upper-cased, dashes as underscores)."""
+    <NAME>_TOPIC_ARN and <NAME>_QUEUE_URL (NAME upper-cased, dashes as underscores)."""
     env = {}
     for key, value in resources.items():
         kind, _, name = key.partition(":")
         if kind in ("topic", "queue"):
-            label = "TOPIC_ARN" if kind == "topic" else "QUEUE_URL"
-            env[f"{label}_{name.upper().replace('-', '_')}"] = value
+            stem = name.upper().replace("-", "_")
+            env[f"{stem}_TOPIC_ARN" if kind == "topic" else f"{stem}_QUEUE_URL"] = value
     return env
 
 

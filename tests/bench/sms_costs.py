@@ -89,7 +89,7 @@ def main() -> None:
         runtime = sms_wiring.build(
             settings,
             SmsSettings.from_env(
-                {"TABLE_PREFIX": "bench", "SMS_PROVIDER": "local", "TOPIC_ARN_SMS_OUTBOUND": topic}
+                {"TABLE_PREFIX": "bench", "SMS_PROVIDER": "local", "SMS_OUTBOUND_TOPIC_ARN": topic}
             ),
             dynamodb,
             sns,

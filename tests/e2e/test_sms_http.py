@@ -195,6 +195,32 @@ def test_a_case_its_invitation_a_bad_reply_its_rating_and_the_departments_notifi
     assert "贵阳市政务服务中心" in told["body"]
 
 
+def test_the_active_rating_rate_counts_completed_and_rated_cases(
+    api: Api, channel_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    # Given two completed cases of a department no other test reports cases for, one of them rated
+    rated, unrated = Phone(api), Phone(api)
+    other = {"item": "I5201000201", "department": "D52010002", "window": "W5201000201"}
+    assert post_case(api, case_body(rated.number, **other), channel_headers).status == 202
+    assert post_case(api, case_body(unrated.number, **other), channel_headers).status == 202
+    rated.wait_for_text("invitation")
+    assert rated.reply("4").json()["outcome"] == "rated"
+
+    # Then the department's figures (and its item's) show them, once the cases stream is counted
+    def figures(path: str) -> dict[str, Any]:
+        answer = api.get(path, admin_headers)
+        assert answer.status == 200, answer
+        return answer.json()
+
+    def counted(path: str) -> bool:
+        seen = figures(path)
+        return (seen["completed_cases"], seen["rated_cases"]) == (2, 1)
+
+    for path in ("/v1/indices/department/D52010002", "/v1/indices/item/I5201000201"):
+        assert wait_for(lambda path=path: counted(path)), figures(path)
+        assert figures(path)["active_rating_rate"] == 0.5
+
+
 # --- how else a case or a reply can go --------------------------------------------------------------
 
 

@@ -111,7 +111,7 @@ def sms(moto_aws: None) -> Iterator[SmsStack]:
     outbox = LocalOutbox()
     sms_wiring.outbox.use(outbox)
     sms_settings = SmsSettings.from_env(
-        {"TABLE_PREFIX": PREFIX, "SMS_PROVIDER": "local", "TOPIC_ARN_SMS_OUTBOUND": topics["sms-outbound"]}
+        {"TABLE_PREFIX": PREFIX, "SMS_PROVIDER": "local", "SMS_OUTBOUND_TOPIC_ARN": topics["sms-outbound"]}
     )
     runtime = sms_wiring.build(settings, sms_settings, dynamodb, sns)
     runtime.service.ratings.clock = clock  # type: ignore[attr-defined]
