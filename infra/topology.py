@@ -39,7 +39,15 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("rate", "functions.rate.app:app"),
     HttpFunction("index", "functions.index.app:app"),
     HttpFunction("sms", "functions.sms.app:app"),
+    HttpFunction("tickets", "functions.tickets.app:app"),
 )
+
+# The ticket workflow's task tokens: each wait of the state machine sends one here (see
+# statemachines/ticket.asl.json); the tickets function stores it on the ticket.
+TICKET_TASKS_QUEUE = "ticket-tasks"
+# Ticket events (COMMON.md contract 3) are also logged, one line each: the supervision record (督办)
+# in CloudWatch, and where `make run` shows reminders and escalations.
+TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
@@ -69,6 +77,11 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     ),
     # Invitations held back by the province's quiet hours go out when they end.
     EventSource("sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)"),
+    EventSource("tickets", "functions.tickets.stream:handler", "dynamodb-stream", "ratings", batch_size=10),
+    EventSource("ticket-tasks", "functions.tickets.tasks:handler", "sqs", TICKET_TASKS_QUEUE, batch_size=10),
+    EventSource(
+        "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
+    ),
 )
 
 
@@ -83,7 +96,14 @@ class Subscription:
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
 # Dead-letter queues come before the queues that send to them.
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, "sms-dlq", "sms-send", "sms-notifications")
+QUEUES: tuple[str, ...] = (
+    STREAM_FAILURE_QUEUE,
+    TICKET_TASKS_QUEUE,
+    TICKET_EVENTS_LOG_QUEUE,
+    "sms-dlq",
+    "sms-send",
+    "sms-notifications",
+)
 # queue → (its dead-letter queue, receives before a message goes there)
 DEAD_LETTERS: dict[str, tuple[str, int]] = {
     "sms-send": ("sms-dlq", 5),
@@ -92,10 +112,43 @@ DEAD_LETTERS: dict[str, tuple[str, int]] = {
 # `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
     Subscription("sms-outbound", "sms-send"),
     Subscription("ticket-events", "sms-notifications"),
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A Standard state machine from `statemachines/<name>.asl.json`. `placeholders` maps each
+    `${Placeholder}` to the resource it names: "table:<logical>", "queue:<name>" (URL),
+    "topic:<name>" (ARN) or "partition"; infra.statemachines.definition substitutes them."""
+
+    name: str
+    placeholders: tuple[tuple[str, str], ...]
+    env: str  # the environment variable that gives functions its ARN
+
+
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        "ticket",
+        (
+            ("Partition", "partition"),
+            ("TaskQueueUrl", f"queue:{TICKET_TASKS_QUEUE}"),
+            ("TicketEventsTopicArn", "topic:ticket-events"),
+            ("TicketsTable", "table:tickets"),
+        ),
+        env="TICKET_STATE_MACHINE_ARN",
+    ),
+)
+
+
+def resource_env_name(kind: str, name: str) -> str:
+    """The environment variable that tells functions a resource's name: TICKET_EVENTS_TOPIC_ARN,
+    EVIDENCE_BUCKET, TICKET_TASKS_QUEUE_URL."""
+    stem = name.upper().replace("-", "_")
+    return {"topic": f"{stem}_TOPIC_ARN", "bucket": f"{stem}_BUCKET", "queue": f"{stem}_QUEUE_URL"}[kind]
 
 
 def load(reference: str) -> Any:

@@ -98,6 +98,13 @@ class _PollingThread:
                 self._stop.wait(self._poll_interval)
 
 
+def _binary_as_base64(value: Any) -> str:
+    """Lambda's JSON event carries binary attributes ({"B": ...}, a sealed phone) as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _epoch_seconds(value: Any) -> Any:
     """Lambda delivers ApproximateCreationDateTime as epoch seconds; boto3 parsed it to a datetime."""
     if isinstance(value, datetime):
@@ -318,7 +325,7 @@ class DynamoDBStreamPoller:
         ordered = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         try:
             # Lambda hands over a JSON document: no shared objects between attempts or handlers.
-            response = self._handler(json.loads(json.dumps(event)), context)
+            response = self._handler(json.loads(json.dumps(event, default=_binary_as_base64)), context)
             failed = _failed_identifiers(json.loads(json.dumps(response)), sequences)
         except _InvalidBatchResponse as exc:
             logger.error(

@@ -74,18 +74,6 @@ def function_environment(province: str = "guizhou", env: Mapping[str, str] | Non
     }
 
 
-def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
-    """Where each function finds the stack's topics and queues, as the CDK app passes them:
-    <NAME>_TOPIC_ARN and <NAME>_QUEUE_URL (NAME upper-cased, dashes as underscores)."""
-    env = {}
-    for key, value in resources.items():
-        kind, _, name = key.partition(":")
-        if kind in ("topic", "queue"):
-            stem = name.upper().replace("-", "_")
-            env[f"{stem}_TOPIC_ARN" if kind == "topic" else f"{stem}_QUEUE_URL"] = value
-    return env
-
-
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -254,7 +242,42 @@ def _create_resources() -> dict[str, str]:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources[f"bucket:{bucket}"] = name
+    _create_state_machines(resources)
     return resources
+
+
+def _create_state_machines(resources: dict[str, str]) -> None:
+    """Each state machine of the topology from its ASL file, its placeholders substituted by the same
+    function the CDK app uses; moto's server executes them (MOTO_PORT tells it where its services are)."""
+    import boto3
+
+    from infra.local.gateway import LOCAL_ACCOUNT_ID, partition_for
+    from infra.statemachines import definition
+
+    partition = partition_for(REGION)
+    resources["partition"] = partition
+    stepfunctions = boto3.client("stepfunctions")
+    for machine in topology.STATE_MACHINES:
+        values = {placeholder: resources[ref] for placeholder, ref in machine.placeholders}
+        arn = stepfunctions.create_state_machine(
+            name=f"{TABLE_PREFIX}-{machine.name}",
+            definition=definition(machine.name, values),
+            roleArn=f"arn:{partition}:iam::{LOCAL_ACCOUNT_ID}:role/{TABLE_PREFIX}-{machine.name}",
+            type="STANDARD",
+        )["stateMachineArn"]
+        resources[f"statemachine:{machine.name}"] = arn
+
+
+def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
+    """What functions learn about the stack's resources from their environment, as the CDK app sets it."""
+    env = {}
+    for key, value in resources.items():
+        kind, _, name = key.partition(":")
+        if kind in ("topic", "bucket", "queue"):
+            env[topology.resource_env_name(kind, name)] = value
+    for machine in topology.STATE_MACHINES:
+        env[machine.env] = resources[f"statemachine:{machine.name}"]
+    return env
 
 
 def _load_demo(province: str) -> None:

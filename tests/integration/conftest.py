@@ -17,6 +17,7 @@ from functions.core.settings import Settings
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring
 from infra.provinces import GUIZHOU, demo_directory_csv
+from tests.integration.ticket_stack import ticket_stack  # noqa: F401  (a fixture for the ticket tests)
 
 PREFIX = "it"
 

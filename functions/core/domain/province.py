@@ -6,7 +6,7 @@ once at start. Code never branches on which province it serves."""
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -93,6 +93,13 @@ class ProvinceConfig:
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
     local_holidays: tuple[str, ...] = ()
+    # Where the province keeps business hours, a period ends at this closing time ("HH:MM") of its last
+    # working day instead of at 24:00.
+    closing_time: str | None = None
+    # Region code (12 digits) -> the department code of that region's administration office (政务服务
+    # 中心), which answers a bad rating that names a region but no department; the nearest one up the
+    # region's chain does.
+    administration_offices: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (
@@ -114,6 +121,21 @@ class ProvinceConfig:
         for name in ("quiet_start", "quiet_end"):
             if not _CLOCK_TIME.fullmatch(getattr(self.sms, name)):
                 raise ValueError(f"sms.{name} must be a local time HH:MM")
+        if self.deadlines.remind_before_hours < 0:
+            raise ValueError("remind_before_hours cannot be negative")
+        if self.closing_time is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.closing_time):
+            raise ValueError("closing_time must be HH:MM")
+        for region in self.administration_offices:
+            if normalise_region_code(region) != region:
+                raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
+
+    def administration_office(self, regions: list[str]) -> str | None:
+        """The office answering for the most specific of `regions` that has one."""
+        for region in sorted(regions, key=lambda code: region_level(code), reverse=True):
+            office = self.administration_offices.get(region)
+            if office is not None:
+                return office
+        return None
 
     def to_json(self) -> str:
         data = {
@@ -126,6 +148,8 @@ class ProvinceConfig:
             "timezone": self.timezone,
             "allow_follow_up": self.allow_follow_up,
             "local_holidays": self.local_holidays,
+            "closing_time": self.closing_time,
+            "administration_offices": dict(self.administration_offices),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -149,6 +173,8 @@ class ProvinceConfig:
             timezone=data.get("timezone", "Asia/Shanghai"),
             allow_follow_up=bool(data.get("allow_follow_up", False)),
             local_holidays=tuple(data.get("local_holidays", ())),
+            closing_time=data.get("closing_time"),
+            administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
         )
 
     @classmethod

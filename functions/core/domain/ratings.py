@@ -291,6 +291,9 @@ class Rating(NamedTuple):
     fingerprint: str
     valid: bool = True
     follow_up: bool = False
+    # The ticket's outcome as the tickets function writes it onto the rating (COMMON.md contract 2);
+    # None until the ticket exists.
+    ticket: Mapping[str, str | bool] | None = None
 
     @property
     def good(self) -> bool:
