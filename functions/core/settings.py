@@ -13,12 +13,14 @@ Nothing reads os.environ anywhere else."""
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.core.domain.province import ProvinceConfig
 from functions.core.runtime import on_reset
-from functions.core.storage.tables import TableSpec
+from functions.core.storage.tables import CASES, DIRECTORY, RATINGS, TableSpec
 
 SECRET_MAX_AGE = 300  # seconds a fetched secret is reused before Secrets Manager is asked again
 
@@ -104,3 +106,30 @@ def secret_key(
     if len(key) < minimum:
         raise SettingsError(f"the secret {name} names must hold at least {minimum} bytes")
     return key
+
+
+@dataclass(frozen=True)
+class RatingIntakeSettings:
+    """What accepting ratings needs, for a function that takes them besides the rate function (the SMS
+    function's replies go through the same rating service)."""
+
+    province: ProvinceConfig
+    ratings_table: str
+    cases_table: str
+    directory_table: str
+    personal_data_secret: bytes = field(repr=False)
+    directory_cache_seconds: float = 300.0
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, fetch: SecretFetcher | None = None
+    ) -> RatingIntakeSettings:
+        env = os.environ if env is None else env
+        return cls(
+            province=province(env),
+            ratings_table=table_name(env, RATINGS),
+            cases_table=table_name(env, CASES),
+            directory_table=table_name(env, DIRECTORY),
+            personal_data_secret=secret_key(env, "personal-data", fetch),
+            directory_cache_seconds=number(env, "DIRECTORY_CACHE_SECONDS", 300.0),
+        )

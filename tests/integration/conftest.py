@@ -20,6 +20,7 @@ from infra.local.gateway import LocalApiGateway
 from infra.local.identity import LocalIdentityProvider
 from infra.provinces import GUIZHOU, demo_directory_csv
 from tests.gateway import TEST_API_KEYS, GatewayClient, trusted_identity
+from tests.integration.ticket_stack import ticket_stack  # noqa: F401  (a fixture for the ticket tests)
 
 PREFIX = "it"
 
@@ -45,6 +46,8 @@ class RateStack:
     settings: RateSettings
     runtime: wiring.Runtime
     identity: LocalIdentityProvider
+    # The functions' environment in this stack: other functions' settings are read from it too.
+    env: dict[str, str]
 
     def token(self, role: str, scope: str | None = None) -> dict[str, str]:
         return {"authorization": f"Bearer {self.identity.token(role, scope)}"}
@@ -73,20 +76,19 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     secret = boto3.client("secretsmanager").create_secret(
         Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
     )
-    settings = RateSettings.from_env(
-        {
-            "TABLE_PREFIX": PREFIX,
-            "DIRECTORY_JOBS_QUEUE_URL": queue_url,
-            "PROVINCE_CONFIG": GUIZHOU.to_json(),
-            "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
-        }
-    )
+    env = {
+        "TABLE_PREFIX": PREFIX,
+        "DIRECTORY_JOBS_QUEUE_URL": queue_url,
+        "PROVINCE_CONFIG": GUIZHOU.to_json(),
+        "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
+    }
+    settings = RateSettings.from_env(env)
     runtime = wiring.build(settings, dynamodb)
     runtime.directory.import_csv(demo_directory_csv("guizhou"))
     wiring.use(runtime)
     try:
         with trusted_identity(identity_directory) as identity:
-            yield RateStack(dynamodb, settings, runtime, identity)
+            yield RateStack(dynamodb, settings, runtime, identity, env)
     finally:
         wiring.use(None)
 

@@ -83,6 +83,6 @@ class RatingService:
     def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound(f"no rating {rating_id}")
+            raise NotFound("no such rating")
         require_may_see(caller, rating.paths, "rating")
         return rating
