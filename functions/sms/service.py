@@ -303,7 +303,7 @@ class SmsService:
         if entry is None:
             return None
         contacts = self.province.sms.contacts
-        return next((step.ref.key for step in entry.path if step.ref.key in contacts), None)
+        return next((step.key for step in entry.path if step.key in contacts), None)
 
     def _supervisor_of(self, department: str | None) -> str | None:
         entry = self._entry(SubjectKind.DEPARTMENT, department)
