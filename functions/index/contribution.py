@@ -28,6 +28,10 @@ FINISHED = "finished"  # valid bad ratings whose ticket ended
 ON_TIME = "on_time"  # … of which no stage was ever overdue
 NAMED_BAD = "named_bad"  # valid bad ratings by a named rater
 NAMED_REPLIED = "named_replied"  # … of which the rater was given the reply
+# From the cases table's stream (functions/sms/case_counts.py), not from ratings: completed cases (办结)
+# on the day they were completed, and those of them that hold a rating (the active rating rate).
+CASES_COMPLETED = "cases"
+CASES_RATED = "cases_rated"
 LEVELS = (1, 2, 3, 4, 5)
 GOOD_LEVELS = (3, 4, 5)
 BAD_LEVELS = (1, 2)
@@ -94,7 +98,7 @@ Contributor = Callable[[RatingImage], Mapping[str, int]]
 # word segmenter for instance). Each maps a rating to more flat fields of the same counters; fields
 # prefixed with a name in `SEPARATE_FAMILIES` followed by ":" are kept in items of their own (see
 # functions/index/counters.py) so that they do not make every index figure heavier to read and write.
-EXTRA_CONTRIBUTORS: tuple[str, ...] = ()
+EXTRA_CONTRIBUTORS: tuple[str, ...] = ("functions.index.hotwords:contribute",)
 SEPARATE_FAMILIES: frozenset[str] = frozenset({"hw"})
 _registered: list[Contributor] = []
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from functions.core.domain.province import ProvinceConfig
 from infra.provinces.guizhou import GUIZHOU
+from infra.provinces.huanggang import HUANGGANG
 
-PROVINCES: dict[str, ProvinceConfig] = {"guizhou": GUIZHOU}
+PROVINCES: dict[str, ProvinceConfig] = {"guizhou": GUIZHOU, "huanggang": HUANGGANG}
 
 
 def demo_directory_csv(name: str) -> str:

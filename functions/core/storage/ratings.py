@@ -168,6 +168,8 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         item["case_no"] = {"S": rating.case_no}
     if rating.follow_up:
         item["follow_up"] = {"BOOL": True}
+    if rating.channel_key:
+        item["channel_key"] = {"S": rating.channel_key}
     if rating.tags:
         item["tags"] = {"L": [{"S": tag} for tag in rating.tags]}
     if rating.comment:
@@ -185,6 +187,15 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
     return item
 
 
+def _binary(value: Any) -> bytes:
+    """A binary attribute: bytes from the DynamoDB client, base64 text in a Lambda stream event."""
+    if isinstance(value, str):
+        import base64
+
+        return base64.b64decode(value)
+    return bytes(value)
+
+
 def item_to_rating(item: Mapping[str, Any]) -> Rating:
     rater = None
     if "rater" in item:
@@ -193,7 +204,7 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
             kind=item.get("rater_kind", {}).get("S", "person"),
             phone_masked=stored["phone_masked"]["S"],
             phone_hash=stored["phone_hash"]["S"],
-            sealed=bytes(stored["sealed"]["B"]),
+            sealed=_binary(stored["sealed"]["B"]),
         )
     return Rating(
         rating_id=item["rating_id"]["S"],
@@ -214,4 +225,12 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         fingerprint=item["fp"]["S"],
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
+        channel_key=item.get("channel_key", {}).get("S"),
+        ticket=_ticket_outcome(item.get("ticket")),
     )
+
+
+def _ticket_outcome(attribute: Mapping[str, Any] | None) -> dict[str, str | bool] | None:
+    if not attribute:
+        return None
+    return {name: value.get("S", value.get("BOOL")) for name, value in attribute["M"].items()}
