@@ -56,7 +56,10 @@ def main() -> None:
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     heading("ticket workflow (real ASL on moto, deadlines in seconds)")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), tempfile.TemporaryDirectory() as tmp:
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         stacks = build_stack(Path(tmp))
         s = next(stacks)
         try:
@@ -66,7 +69,13 @@ def main() -> None:
             step_times: list[float] = []
             action_requests: list[int] = []
 
-            def act(ticket_id: str, action: str, body: dict[str, Any], headers: Any = None, then: str | None = None) -> None:
+            def act(
+                ticket_id: str,
+                action: str,
+                body: dict[str, Any],
+                headers: Any = None,
+                then: str | None = None,
+            ) -> None:
                 before = sum(counts.values())
                 began = time.perf_counter()
                 code, answer = s.act(ticket_id, action, body, headers)
@@ -76,7 +85,7 @@ def main() -> None:
                     s.wait_for_stage(ticket_id, then)
                     step_times.append(time.perf_counter() - began)
 
-                    def happy(rating_id: str, ticket_id: str) -> None:
+            def happy(rating_id: str, ticket_id: str) -> None:
                 act(ticket_id, "contact", {"note": "called"}, then="verify")
                 act(ticket_id, "verify", {"finding": "valid", "category": "general"}, then="reply")
                 act(ticket_id, "reply", {"report": "fixed"}, then="revisit")
@@ -86,7 +95,12 @@ def main() -> None:
                 def run(rating_id: str, ticket_id: str) -> None:
                     key = s.call("POST", f"/v1/tickets/{ticket_id}/evidence", s.department(), {})[1]["key"]
                     act(ticket_id, "contact", {"note": "called"}, then="verify")
-                    act(ticket_id, "verify", {"finding": "misrating", "reason": "wrong key", "evidence": [key]}, then="appeal")
+                    act(
+                        ticket_id,
+                        "verify",
+                        {"finding": "misrating", "reason": "wrong key", "evidence": [key]},
+                        then="appeal",
+                    )
                     if approve:
                         act(ticket_id, "decide-appeal", {"approve": True}, s.reviewer(CITY))
                         return
@@ -131,10 +145,22 @@ def main() -> None:
                     "USD",
                 )
                 if number == 0:
-                    line("opening a ticket (stream record → ticket, execution, event, outcome)", opening, "AWS requests")
-            line("workflow step, action answered → next stage's token stored (median)", ms(median(step_times)), "ms")
+                    line(
+                        "opening a ticket (stream record → ticket, execution, event, outcome)",
+                        opening,
+                        "AWS requests",
+                    )
+            line(
+                "workflow step, action answered → next stage's token stored (median)",
+                ms(median(step_times)),
+                "ms",
+            )
             line("workflow step (slowest)", ms(max(step_times)), "ms")
-            line("AWS requests per ticket action (median)", median([float(n) for n in action_requests]), "requests")
+            line(
+                "AWS requests per ticket action (median)",
+                median([float(n) for n in action_requests]),
+                "requests",
+            )
             line("AWS requests per ticket action (most)", max(action_requests), "requests")
             note(
                 "an action: GetItem (ticket), BatchGetItem (directory, for a department's token), TransactWriteItems "
