@@ -24,14 +24,22 @@ class EventSource:
 
     function: str
     handler: str  # "module:attribute"
-    kind: str  # "dynamodb-stream" (source: a table's logical name) or "sqs" (source: a queue name)
+    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name) or "schedule"
+    # (source: an EventBridge schedule expression, e.g. "rate(5 minutes)"; the local stack runs it
+    # every LOCAL_SCHEDULE_SECONDS, default 1)
+    kind: str
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # index function's exactly-once counting needs; 0 = none.
+    tumbling_window_seconds: int = 0
 
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("rate", "functions.rate.app:app"),
+    HttpFunction("index", "functions.index.app:app"),
+    HttpFunction("sms", "functions.sms.app:app"),
     HttpFunction("tickets", "functions.tickets.app:app"),
 )
 
@@ -48,6 +56,33 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
     ),
+    EventSource(
+        "index",
+        "functions.index.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+    ),
+    # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
+    EventSource("sms-sender", "functions.sms.handlers:send", "sqs", "sms-send", batch_size=10),
+    # Ticket events (contract 3) become texts to departments, supervisors and raters.
+    EventSource(
+        "sms-notifications", "functions.sms.handlers:notifications", "sqs", "sms-notifications", batch_size=10
+    ),
+    # Completed and rated cases into the indices' counters (the active rating rate).
+    EventSource(
+        "sms-case-counts",
+        "functions.sms.case_counts:handler",
+        "dynamodb-stream",
+        "cases",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+    ),
+    # Invitations held back by the province's quiet hours go out when they end.
+    EventSource("sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)"),
     EventSource("tickets", "functions.tickets.stream:handler", "dynamodb-stream", "ratings", batch_size=10),
     EventSource("ticket-tasks", "functions.tickets.tasks:handler", "sqs", TICKET_TASKS_QUEUE, batch_size=10),
     EventSource(
@@ -66,14 +101,28 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
+# Dead-letter queues come before the queues that send to them.
 QUEUES: tuple[str, ...] = (
     STREAM_FAILURE_QUEUE,
     DIRECTORY_JOBS_QUEUE,
     TICKET_TASKS_QUEUE,
     TICKET_EVENTS_LOG_QUEUE,
+    "sms-dlq",
+    "sms-send",
+    "sms-notifications",
 )
+# queue → (its dead-letter queue, receives before a message goes there)
+DEAD_LETTERS: dict[str, tuple[str, int]] = {
+    "sms-send": ("sms-dlq", 5),
+    "sms-notifications": ("sms-dlq", 5),
+}
+# `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
-SUBSCRIPTIONS: tuple[Subscription, ...] = (Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),)
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
+    Subscription("sms-outbound", "sms-send"),
+    Subscription("ticket-events", "sms-notifications"),
+)
 BUCKETS: tuple[str, ...] = ("evidence",)
 
 

@@ -33,6 +33,7 @@ class Settings:
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
     stage: str = "local"
+    counters_table: str = "haochaping-counters"
     tickets_table: str = "haochaping-tickets"
     ticket_trail_table: str = "haochaping-ticket-trail"
     calendar_table: str = "haochaping-calendar"
@@ -59,6 +60,7 @@ class Settings:
             personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
             stage=env.get("STAGE", "local"),
+            counters_table=env.get("COUNTERS_TABLE", f"{prefix}-counters"),
             tickets_table=env.get("TICKETS_TABLE", f"{prefix}-tickets"),
             ticket_trail_table=env.get("TICKET_TRAIL_TABLE", f"{prefix}-ticket-trail"),
             calendar_table=env.get("CALENDAR_TABLE", f"{prefix}-calendar"),

@@ -83,7 +83,7 @@ class RatingService:
     def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound(f"no rating {rating_id}")
+            raise NotFound("no such rating")
         if not may_see(caller, rating.paths):
             raise Forbidden("this rating is outside your scope")
         return rating

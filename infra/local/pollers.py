@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext
+from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext, default_region
 
 logger = logging.getLogger("haochaping.local.pollers")
 
@@ -98,6 +98,13 @@ class _PollingThread:
                 self._stop.wait(self._poll_interval)
 
 
+def _binary_as_base64(value: Any) -> str:
+    """Lambda's JSON event carries binary attributes ({"B": ...}, a sealed phone) as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _epoch_seconds(value: Any) -> Any:
     """Lambda delivers ApproximateCreationDateTime as epoch seconds; boto3 parsed it to a datetime."""
     if isinstance(value, datetime):
@@ -138,7 +145,10 @@ class DynamoDBStreamPoller:
         on_failure: Callable[[dict], None] | None = None,
         poll_interval: float = 0.1,
         starting_position: str = "TRIM_HORIZON",
+        tumbling_window_seconds: int = 0,
     ) -> None:
+        if not 0 <= tumbling_window_seconds <= 900:
+            raise ValueError("tumbling_window_seconds is 0 (none) to 900, as for Lambda")
         if starting_position not in ("TRIM_HORIZON", "LATEST"):
             raise ValueError(f"starting_position must be TRIM_HORIZON or LATEST, not {starting_position!r}")
         if not 1 <= batch_size <= 10_000:
@@ -155,6 +165,7 @@ class DynamoDBStreamPoller:
         self._max_retry_attempts = max_retry_attempts
         self._on_failure = on_failure
         self._starting_position = starting_position
+        self._window_seconds = tumbling_window_seconds
         self._shards: dict[str, _ShardState] = {}
         self._initial_discovery_done = False
         self._lock = threading.Lock()
@@ -242,7 +253,9 @@ class DynamoDBStreamPoller:
                 shard.closed = True
             return 0
 
-        event = {"Records": [self._lambda_record(r) for r in records]}
+        event: dict[str, Any] = {"Records": [self._lambda_record(r) for r in records]}
+        if self._window_seconds:
+            event.update(self._window_fields(shard))
         sequences = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         failed_from, function_error = self._invoke(event, set(sequences))
         if failed_from is None:
@@ -283,10 +296,33 @@ class DynamoDBStreamPoller:
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         if created is not None:
             record["dynamodb"]["ApproximateCreationDateTime"] = _epoch_seconds(created)
+        # boto3 decoded binary attributes (a named rater's sealed data) to bytes; Lambda's JSON event
+        # carries them base64-encoded, as the stream API sends them.
+        for image in ("NewImage", "OldImage", "Keys"):
+            if image in record["dynamodb"]:
+                record["dynamodb"][image] = _base64_binaries(record["dynamodb"][image])
         # moto stamps every record "us-east-1"; Lambda reports the table's own region.
         record["awsRegion"] = self._region
         record["eventSourceARN"] = self._stream_arn
         return record
+
+    def _window_fields(self, shard: _ShardState) -> dict[str, Any]:
+        """What a mapping with a tumbling window adds to each event: the shard, the window and its
+        state. (The window's final, record-less invocation is not emulated.)"""
+        now = int(datetime.now(UTC).timestamp())
+        start = now - now % self._window_seconds
+
+        def iso(seconds: int) -> str:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return {
+            "shardId": shard.shard_id,
+            "eventSourceARN": self._stream_arn,
+            "window": {"start": iso(start), "end": iso(start + self._window_seconds)},
+            "state": {},
+            "isFinalInvokeForWindow": False,
+            "isWindowTerminatedEarly": False,
+        }
 
     def _invoke(self, event: dict[str, Any], sequences: set[str]) -> tuple[str | None, str | None]:
         """Run the handler once; returns (lowest failed sequence number or None, function error)."""
@@ -294,7 +330,7 @@ class DynamoDBStreamPoller:
         ordered = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         try:
             # Lambda hands over a JSON document: no shared objects between attempts or handlers.
-            response = self._handler(json.loads(json.dumps(event)), context)
+            response = self._handler(json.loads(json.dumps(event, default=_binary_as_base64)), context)
             failed = _failed_identifiers(json.loads(json.dumps(response)), sequences)
         except _InvalidBatchResponse as exc:
             logger.error(
@@ -489,3 +525,49 @@ class SQSPoller:
                     chunk[int(failure["Id"])][0],
                     failure.get("Code"),
                 )
+
+
+def _base64_binaries(value: Any) -> Any:
+    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value
+
+
+class SchedulePoller:
+    """Like an EventBridge schedule invoking a function: the handler gets a Scheduled Event every
+    `every` seconds (locally far more often than deployed, so that waits in tests stay short)."""
+
+    def __init__(self, handler: Handler, *, function_name: str, every: float = 1.0) -> None:
+        self._handler = handler
+        self._function_name = function_name
+        self._every = every
+        self._thread = _PollingThread(f"schedule-{function_name}", self.poll_once, every)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5) -> None:
+        self._thread.stop(timeout)
+
+    def poll_once(self) -> int:
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resources": [],
+            "detail": {},
+        }
+        try:
+            self._handler(event, LambdaContext(self._function_name, region=default_region()))
+        except Exception:
+            logger.exception("%s: scheduled invocation failed", self._function_name)
+        return 0  # wait `every` seconds before the next one
