@@ -7,6 +7,7 @@ its modules."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +49,13 @@ TICKET_TASKS_QUEUE = "ticket-tasks"
 # Ticket events (COMMON.md contract 3) are also logged, one line each: the supervision record (督办)
 # in CloudWatch, and where `make run` shows reminders and escalations.
 TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
+# Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
+DIRECTORY_JOBS_QUEUE = "directory-jobs"
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+    ),
     EventSource(
         "index",
         "functions.index.stream:handler",
@@ -98,6 +104,7 @@ STREAM_FAILURE_QUEUE = "stream-failures"
 # Dead-letter queues come before the queues that send to them.
 QUEUES: tuple[str, ...] = (
     STREAM_FAILURE_QUEUE,
+    DIRECTORY_JOBS_QUEUE,
     TICKET_TASKS_QUEUE,
     TICKET_EVENTS_LOG_QUEUE,
     "sms-dlq",
@@ -168,15 +175,29 @@ class Route:
 def routes(include_local: bool = False) -> list[Route]:
     """Every route of every HTTP function, read from the Chalice apps themselves: what the local gateway
     serves and (without the local-only ones) what API Gateway must declare, one method each."""
+    return routes_of({function.name: load(function.app) for function in HTTP_FUNCTIONS}, include_local)
+
+
+def routes_of(apps: Mapping[str, Any], include_local: bool = False) -> list[Route]:
+    """The routes of the given apps (function name → app made by `create_app`). A path and method
+    declared by two functions, or an app that does not say who may call its routes, is refused here,
+    before anything serves or deploys it."""
     from functions.core.http.app import Access
 
-    found = []
-    for function in HTTP_FUNCTIONS:
-        app = load(function.app)
+    found: dict[tuple[str, str], Route] = {}
+    for name, app in apps.items():
+        access_of = getattr(app, "access", None)
+        if access_of is None:
+            raise ValueError(
+                f"the app of function {name!r} is not made by create_app: its routes declare no access"
+            )
         for path, methods in app.routes.items():
             for method in methods:
-                access = app.access[(path, method)]
+                access = access_of[(path, method)]
                 if access is Access.LOCAL and not include_local:
                     continue
-                found.append(Route(function.name, path, method, access.value))
-    return sorted(found, key=lambda r: (r.path, r.method))
+                other = found.get((path, method))
+                if other is not None:
+                    raise ValueError(f"{method} {path} is declared by both {other.function!r} and {name!r}")
+                found[(path, method)] = Route(name, path, method, access.value)
+    return sorted(found.values(), key=lambda r: (r.path, r.method))

@@ -86,3 +86,9 @@ def get_ranking(kind: str) -> Response:
             "entries": rank(entries, order, rule.min_ratings_to_rank),
         }
     )
+
+
+# The public disclosure, hot words, profiles and early warnings (functions/index/analysis_api.py).
+from functions.index import analysis_api  # noqa: E402
+
+analysis_api.register(app)

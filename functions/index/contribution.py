@@ -98,7 +98,7 @@ Contributor = Callable[[RatingImage], Mapping[str, int]]
 # word segmenter for instance). Each maps a rating to more flat fields of the same counters; fields
 # prefixed with a name in `SEPARATE_FAMILIES` followed by ":" are kept in items of their own (see
 # functions/index/counters.py) so that they do not make every index figure heavier to read and write.
-EXTRA_CONTRIBUTORS: tuple[str, ...] = ()
+EXTRA_CONTRIBUTORS: tuple[str, ...] = ("functions.index.hotwords:contribute",)
 SEPARATE_FAMILIES: frozenset[str] = frozenset({"hw"})
 _registered: list[Contributor] = []
 

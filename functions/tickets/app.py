@@ -11,14 +11,14 @@ from chalice import Response
 from functions.core.domain.calendar import parse_year
 from functions.core.http.api import json_response, query_param, read_json
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import authenticate, require_person
+from functions.core.http.auth import caller_from_context, require_person
 from functions.tickets import wiring
 
 app = create_app("tickets")
 
 
 def _caller() -> Any:
-    caller = authenticate(app.current_request.headers, wiring.runtime().settings)
+    caller = caller_from_context(app.current_request.context)
     require_person(caller)
     return caller
 

@@ -12,7 +12,7 @@ logger = logging.getLogger("haochaping.tickets.events")
 
 def log_event(record: dict[str, Any]) -> None:
     event = json.loads(record["body"])
-    logger.warning("ticket event: %s", json.dumps(event, ensure_ascii=False, sort_keys=True))
+    logger.info("ticket event: %s", json.dumps(event, ensure_ascii=False, sort_keys=True))
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

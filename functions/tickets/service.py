@@ -111,7 +111,7 @@ class TicketService:
             if not self.store.reschedule(ticket, new, _wait_item(step)):
                 continue  # an action moved it meanwhile; that action's step used the old deadline
             moved += 1
-            if stored.task_token and not stored.signal:
+            if stored.task_token and stored.task_stage not in stored.signals:
                 self.workflow.reschedule(stored.task_token)
         return moved
 
@@ -204,12 +204,14 @@ class TicketService:
             self._deliver(stored)
 
     def _deliver(self, stored: StoredTicket) -> None:
-        signal = stored.signal
-        token = stored.task_token
-        if not signal or not token or stored.task_stage != signal.get("stage"):
+        """Hands the action recorded for the stage the workflow waits for (if any) to its task. Actions
+        may come faster than the workflow moves: each waits under its stage until that stage's token
+        is stored, and whoever sees both first (the action or the token's consumer) delivers it."""
+        token, stage = stored.task_token, stored.task_stage
+        if not token or not stage or stage not in stored.signals:
             return
-        if self.workflow.succeed(token, signal["output"]):
-            self.store.clear_signal(stored.ticket.ticket_id, token)
+        if self.workflow.succeed(token, stored.signals[stage]):
+            self.store.clear_signal(stored.ticket.ticket_id, stage, token)
 
     # --- people -----------------------------------------------------------------------------------
 
@@ -256,8 +258,8 @@ class TicketService:
         transition = apply_action(stored.ticket, action, body, actor, now, is_within)
         after = transition.after
         step = None if transition.end else self._step(after)
-        signal = {"stage": STAGE_OF_ACTION[action], "output": dumps({"end": transition.end, "step": step})}
-        self.store.commit(transition, signal, _wait_item(step))
+        output = dumps({"end": transition.end, "step": step})
+        self.store.commit(transition, STAGE_OF_ACTION[action], output, _wait_item(step))
         self.store.write_outcome(after.rating_id, after)
         # Read again after the commit: a token stored meanwhile is the one that must take the signal
         # (its consumer, if it ran before the commit, found no signal to deliver).

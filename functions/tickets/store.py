@@ -88,7 +88,7 @@ class StoredTicket:
         plain = _from(
             {
                 k: raw[k]
-                for k in ("execution_arn", "execution_input", "task_token", "task_stage", "signal")
+                for k in ("execution_arn", "execution_input", "task_token", "task_stage", "signals")
                 if k in raw
             }
         )
@@ -96,7 +96,8 @@ class StoredTicket:
         self.execution_input: str | None = plain.get("execution_input")
         self.task_token: str | None = plain.get("task_token")
         self.task_stage: str | None = plain.get("task_stage")
-        self.signal: dict[str, Any] | None = plain.get("signal")
+        # stage -> the output its action hands to the workflow, until the workflow has taken it
+        self.signals: dict[str, str] = dict(plain.get("signals") or {})
 
 
 class DynamoTickets:
@@ -113,6 +114,7 @@ class DynamoTickets:
         item = ticket_to_item(ticket)
         item["execution_input"] = _to(execution_input)
         item["wait"] = _to(wait)
+        item["signals"] = {"M": {}}
         try:
             self._client.put_item(
                 TableName=self._tickets,
@@ -146,7 +148,7 @@ class DynamoTickets:
             ExpressionAttributeValues={":a": {"S": execution_arn}},
         )
 
-    def commit(self, transition: Transition, signal: dict[str, Any], wait: dict[str, Any]) -> None:
+    def commit(self, transition: Transition, stage: str, signal: str, wait: dict[str, Any]) -> None:
         """The ticket's new state and its trail entry, together or not at all."""
         after = transition.after
         entry_key = f"{transition.entry['at']}#{after.version:06d}"
@@ -160,7 +162,7 @@ class DynamoTickets:
                             "TableName": self._tickets,
                             "Key": {"ticket_id": {"S": after.ticket_id}},
                             "UpdateExpression": "SET #status = :s, #category = :c, #finding = :f, #late = :l, "
-                            "#version = :v, #signal = :sig, #wait = :w",
+                            "#version = :v, #signals.#stage = :sig, #wait = :w",
                             "ConditionExpression": "#version = :before",
                             "ExpressionAttributeNames": {
                                 "#status": "status",
@@ -168,7 +170,8 @@ class DynamoTickets:
                                 "#finding": "finding",
                                 "#late": "late",
                                 "#version": "version",
-                                "#signal": "signal",
+                                "#signals": "signals",
+                                "#stage": stage,
                                 "#wait": "wait",
                             },
                             "ExpressionAttributeValues": {
@@ -220,16 +223,16 @@ class DynamoTickets:
             return None
         return StoredTicket(answer["Attributes"])
 
-    def clear_signal(self, ticket_id: str, token: str) -> None:
+    def clear_signal(self, ticket_id: str, stage: str, token: str) -> None:
         """After the workflow took the signal: the token is spent, the signal delivered."""
         # A failed condition: a newer token is already stored; it belongs to the next stage.
         with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
             self._client.update_item(
                 TableName=self._tickets,
                 Key={"ticket_id": {"S": ticket_id}},
-                UpdateExpression="REMOVE #signal, task_token, task_stage",
+                UpdateExpression="REMOVE #signals.#stage, task_token, task_stage",
                 ConditionExpression="task_token = :t",
-                ExpressionAttributeNames={"#signal": "signal"},
+                ExpressionAttributeNames={"#signals": "signals", "#stage": stage},
                 ExpressionAttributeValues={":t": {"S": token}},
             )
 

@@ -98,13 +98,6 @@ class _PollingThread:
                 self._stop.wait(self._poll_interval)
 
 
-def _binary_as_base64(value: Any) -> str:
-    """Lambda's JSON event carries binary attributes ({"B": ...}, a sealed phone) as base64 text."""
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def _epoch_seconds(value: Any) -> Any:
     """Lambda delivers ApproximateCreationDateTime as epoch seconds; boto3 parsed it to a datetime."""
     if isinstance(value, datetime):
@@ -296,6 +289,11 @@ class DynamoDBStreamPoller:
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         if created is not None:
             record["dynamodb"]["ApproximateCreationDateTime"] = _epoch_seconds(created)
+        # boto3 decoded binary attributes (a named rater's sealed data) to bytes; Lambda's JSON event
+        # carries them base64-encoded, as the stream API sends them.
+        for image in ("NewImage", "OldImage", "Keys"):
+            if image in record["dynamodb"]:
+                record["dynamodb"][image] = _base64_binaries(record["dynamodb"][image])
         # moto stamps every record "us-east-1"; Lambda reports the table's own region.
         record["awsRegion"] = self._region
         record["eventSourceARN"] = self._stream_arn
@@ -325,7 +323,7 @@ class DynamoDBStreamPoller:
         ordered = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         try:
             # Lambda hands over a JSON document: no shared objects between attempts or handlers.
-            response = self._handler(json.loads(json.dumps(event, default=_binary_as_base64)), context)
+            response = self._handler(json.loads(json.dumps(event)), context)
             failed = _failed_identifiers(json.loads(json.dumps(response)), sequences)
         except _InvalidBatchResponse as exc:
             logger.error(
@@ -553,3 +551,16 @@ class SchedulePoller:
         except Exception:
             logger.exception("%s: scheduled invocation failed", self._function_name)
         return 0  # wait `every` seconds before the next one
+
+
+def _base64_binaries(value: Any) -> Any:
+    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value

@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from tests.bench import dynamodb_cost, http_load, import_time, rate_inprocess, sms_costs
+from tests.bench import directory_changes, dynamodb_cost, http_load, import_time, rate_inprocess, sms_costs
 
 BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("rate_inprocess", rate_inprocess.main),
@@ -20,6 +20,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("import_time", import_time.main),
     ("http_load", http_load.main),
     ("sms_costs", sms_costs.main),
+    ("directory_changes", directory_changes.main),
 )
 
 

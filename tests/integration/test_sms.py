@@ -372,7 +372,11 @@ def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms:
     )
 
     # When the cases stream is counted, and its batches delivered again (Lambda's at-least-once)
-    index_runtime = index_wiring.build(sms.settings, sms.dynamodb)
+    from functions.index.counters import DynamoCounters
+    from functions.index.figures import FigureReader
+
+    counters = DynamoCounters(sms.dynamodb, sms.settings.counters_table)
+    index_runtime = index_wiring.Runtime(sms.settings, counters, FigureReader(counters), None)  # type: ignore[arg-type]
     index_wiring.use(index_runtime)
     try:
         records = pump.take()

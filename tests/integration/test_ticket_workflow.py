@@ -292,3 +292,21 @@ def test_a_rescheduled_deadline_is_waited_on_by_the_running_execution(
     ]
     assert "Reload" in entered
     assert datetime.fromisoformat(after["contact_due"]) > datetime.fromisoformat(before["contact_due"])
+
+
+def test_actions_faster_than_the_workflow_are_each_handed_over_in_turn(ticket_stack: TicketStack) -> None:
+    s = ticket_stack
+    # Given a ticket whose first task token has not even been stored yet
+    ticket_id = s.bad_rating("fast-actions-01")
+    # When the department sends every action at once, without waiting for the workflow
+    for action, body in (
+        ("contact", {"note": "called"}),
+        ("verify", {"finding": "valid", "category": "simple"}),
+        ("reply", {"report": "fixed on the spot"}),
+        ("revisit", {"satisfied": True}),
+    ):
+        code, answer = s.act(ticket_id, action, body)
+        assert code == 200, answer
+    # Then the workflow takes them one by one and ends
+    assert s.wait_until_ended("fast-actions-01") == "SUCCEEDED"
+    assert s.raw_ticket(ticket_id)["signals"]["M"] == {}

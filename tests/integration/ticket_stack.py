@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from functions.core.http.auth import issue_token
 from functions.core.settings import Settings
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring as rate_wiring
@@ -30,8 +30,10 @@ from functions.tickets import stream, tasks
 from functions.tickets import wiring as tickets_wiring
 from functions.tickets.clock import Clock
 from infra import topology
+from infra.local.gateway import LocalApiGateway
 from infra.provinces import GUIZHOU, demo_directory_csv
 from infra.statemachines import definition
+from tests.gateway import TEST_API_KEYS, GatewayClient, trusted_identity
 
 PREFIX = "it"
 REGION = "cn-northwest-1"
@@ -53,15 +55,15 @@ class TicketStack:
     sfn: Any
     settings: Settings
     resources: dict[str, str]
-    api: Any  # chalice.test.Client over both apps' routes: rate and tickets
-    rate_api: Any
+    api: Any  # both functions behind the local gateway's code path (keys and tokens checked in front)
+    identity: Any
     events_seen: list[dict[str, Any]] = field(default_factory=list)
     record_hook: Callable[[dict[str, Any]], None] | None = None
 
     # --- people ---------------------------------------------------------------------------------
 
     def headers(self, role: str, scope: str | None = None) -> dict[str, str]:
-        token = issue_token(self.settings, role, scope)
+        token = self.identity.token(role, scope)
         return {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     def department(self, code: str = DEPARTMENT) -> dict[str, str]:
@@ -75,8 +77,7 @@ class TicketStack:
 
     def call(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
         raw = None if body is None else (body if isinstance(body, str) else json.dumps(body))
-        client = self.rate_api if path.startswith("/v1/ratings") else self.api
-        answer = getattr(client.http, method.lower())(path, headers=headers, body=raw)
+        answer = getattr(self.api.http, method.lower())(path, headers=headers, body=raw or b"")
         return answer.status_code, json.loads(answer.body) if answer.body else None
 
     def act(
@@ -96,7 +97,7 @@ class TicketStack:
             "subjects": subjects or {"department": DEPARTMENT, "window": DEPARTMENT_WINDOW},
             "rater": {"phone": "13800000000"},
         }
-        answer = self.rate_api.http.post(
+        answer = self.api.http.post(
             "/v1/ratings",
             headers={"x-api-key": "local-demo-key", "content-type": "application/json"},
             body=json.dumps(body),
@@ -158,7 +159,7 @@ class TicketStack:
         while time.monotonic() < deadline:
             self.pump()
             item = self.raw_ticket(ticket_id)
-            if item.get("task_stage", {}).get("S") == stage and "signal" not in item:
+            if item.get("task_stage", {}).get("S") == stage and stage not in item["signals"]["M"]:
                 return
             time.sleep(0.05)
         raise AssertionError(f"{ticket_id} never waited for {stage}: {item}")
@@ -225,9 +226,7 @@ class TicketStack:
             time.sleep(0.1)
 
 
-def build_stack(clock: Clock | None = None) -> Iterator[TicketStack]:
-    from chalice.test import Client
-
+def build_stack(identity_directory: Path, clock: Clock | None = None) -> Iterator[TicketStack]:
     from functions.rate.app import app as rate_app
     from functions.tickets.app import app as tickets_app
 
@@ -267,11 +266,11 @@ def build_stack(clock: Clock | None = None) -> Iterator[TicketStack]:
         {
             "TABLE_PREFIX": PREFIX,
             "PROVINCE_CONFIG": PROVINCE.to_json(),
-            "TOKEN_SECRET": base64.b64encode(b"t" * 32).decode(),
             "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
             "TICKET_STATE_MACHINE_ARN": resources["statemachine:ticket"],
             "TICKET_EVENTS_TOPIC_ARN": resources["topic:ticket-events"],
             "EVIDENCE_BUCKET": f"{PREFIX}-evidence",
+            "DIRECTORY_JOBS_QUEUE_URL": resources["queue:directory-jobs"],
             "DIRECTORY_CACHE_SECONDS": "0",
         }
     )
@@ -283,8 +282,9 @@ def build_stack(clock: Clock | None = None) -> Iterator[TicketStack]:
     )
     stack = None
     try:
-        with Client(rate_app) as rate_client, Client(tickets_app) as tickets_client:
-            stack = TicketStack(dynamodb, sqs, sfn, settings, resources, tickets_client, rate_client)
+        with trusted_identity(identity_directory) as identity:
+            gateway = LocalApiGateway({"rate": rate_app, "tickets": tickets_app}, api_keys=TEST_API_KEYS)
+            stack = TicketStack(dynamodb, sqs, sfn, settings, resources, GatewayClient(gateway), identity)
             yield stack
     finally:
         if stack is not None:
@@ -294,14 +294,14 @@ def build_stack(clock: Clock | None = None) -> Iterator[TicketStack]:
 
 
 @pytest.fixture(scope="module")
-def ticket_stack() -> Iterator[TicketStack]:
+def ticket_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TicketStack]:
     """One stack per test module (creating the state machine first loads moto's ASL interpreter, which
     takes seconds); tests keep apart by their own rating ids."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        yield from _stack(monkeypatch)
+        yield from _stack(monkeypatch, tmp_path_factory.mktemp("ticket-identity"))
 
 
-def _stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketStack]:
+def _stack(monkeypatch: pytest.MonkeyPatch, identity_directory: Path) -> Iterator[TicketStack]:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -312,4 +312,4 @@ def _stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketStack]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield from build_stack()
+        yield from build_stack(identity_directory)

@@ -46,6 +46,17 @@ class Deadlines(NamedTuple):
     remind_before_hours: int = 4
 
 
+class WarningPolicy(NamedTuple):
+    """Early-warning rules (functions/index/warning_rules.py says what each number means)."""
+
+    alpha: float = 0.001  # one-sided binomial tail of a day's bad ratings against the department's own rate
+    baseline_days: int = 30
+    recent_days: int = 7
+    min_day_ratings: int = 10
+    min_baseline_ratings: int = 30
+    index_drop: float = 0.5  # index points lost between the baseline and the recent days
+
+
 class SmsTexts(NamedTuple):
     """The province's SMS configuration: texts sent to applicants and departments (`{placeholders}` are
     filled at send time), how long an invitation stays open, the quiet hours, and whom to notify.
@@ -89,6 +100,7 @@ class ProvinceConfig:
     sms: SmsTexts
     index: IndexRule = IndexRule()
     deadlines: Deadlines = Deadlines()
+    warnings: WarningPolicy = WarningPolicy()
     timezone: str = "Asia/Shanghai"
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
@@ -145,6 +157,7 @@ class ProvinceConfig:
             "sms": {**self.sms._asdict(), "contacts": dict(self.sms.contacts)},
             "index": {**self.index._asdict(), "scores": dict(self.index.scores)},
             "deadlines": self.deadlines._asdict(),
+            "warnings": self.warnings._asdict(),
             "timezone": self.timezone,
             "allow_follow_up": self.allow_follow_up,
             "local_holidays": self.local_holidays,
@@ -170,6 +183,7 @@ class ProvinceConfig:
             sms=SmsTexts(**sms),
             index=IndexRule(**index),
             deadlines=Deadlines(**data.get("deadlines", {})),
+            warnings=WarningPolicy(**data.get("warnings", {})),
             timezone=data.get("timezone", "Asia/Shanghai"),
             allow_follow_up=bool(data.get("allow_follow_up", False)),
             local_holidays=tuple(data.get("local_holidays", ())),

@@ -47,3 +47,13 @@ def s3() -> Any:
 on_reset(stepfunctions.cache_clear)
 on_reset(sns.cache_clear)
 on_reset(s3.cache_clear)
+
+
+@cache
+def sqs() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
+
+
+on_reset(sqs.cache_clear)

@@ -104,10 +104,15 @@ DIRECTORY = TableSpec(
     indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
 )
 
+# Background jobs (moves of directory subtrees), keyed by job id, with their cursor; one lock item per
+# kind of job that must not run twice at once.
+JOBS = TableSpec("jobs", Key("job_id"))
+
 # Counters of the indices: one item per subject (kind#code) and bucket (d#YYYY-MM-DD, m#YYYY-MM; a
 # family of fields kept apart is prefixed, hw|d#...), flat numeric fields added by the ratings stream,
 # and per stream shard the high-water mark of the records applied (attributes named @<shard>).
 COUNTERS = TableSpec("counters", Key("subject"), Key("bucket"))
+
 
 # Each year's working-day calendar as loaded by operators (PUT /v1/calendar/{year}); a year absent here
 # comes from the library seed or the rule (functions/core/calendar_seed.py).
@@ -124,11 +129,11 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
-
 TABLES: tuple[TableSpec, ...] = (
     RATINGS,
     CASES,
     DIRECTORY,
+    JOBS,
     SMS,
     COUNTERS,
     CALENDAR,
