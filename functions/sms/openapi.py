@@ -1,27 +1,29 @@
-"""The SMS function's part of the OpenAPI document (POST /v1/cases); functions/core/http/openapi.py
-assembles it with the others. The local stack's /local/sms/* routes are never deployed or documented."""
+"""The SMS function's part of the OpenAPI document (POST /v1/cases), merged into the one document the
+project serves at GET /v1/openapi.json (functions/rate/openapi.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from functions.core.domain.ratings import CASE_NO
+from functions.core.domain import directory, ratings
 from functions.core.domain.regions import REGION_CODE
 from functions.core.http.openapi import CHANNEL_KEY, errors, json_content, pattern, ref
 from functions.sms.rules import MAX_INBOUND_CHARS
 
 INVITATION_STATES = ["sent", "scheduled", "already_invited", "already_rated", "opted_out"]
-_CODE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}$"}
+
+
+_CODE = {"type": "string", "pattern": pattern(directory.CODE)}
 
 SCHEMAS: dict[str, Any] = {
     "CaseCompleted": {
         "type": "object",
-        "description": "A completed case (办结): its applicant is texted an invitation to rate it. Replies "
-        f"(at most {MAX_INBOUND_CHARS} characters) become ratings of the case on channel sms.",
+        "description": "A completed case (办结): its applicant is texted an invitation to rate it. "
+        f"Replies (at most {MAX_INBOUND_CHARS} characters) become ratings on channel sms.",
         "required": ["case_no", "item", "department", "region", "applicant_phone", "completed_at"],
         "additionalProperties": False,
         "properties": {
-            "case_no": {"type": "string", "pattern": pattern(CASE_NO)},
+            "case_no": {"type": "string", "pattern": pattern(ratings.CASE_NO)},
             "item": _CODE,
             "department": _CODE,
             "region": {"type": "string", "pattern": pattern(REGION_CODE)},
@@ -29,9 +31,9 @@ SCHEMAS: dict[str, Any] = {
             "staff": _CODE,
             "applicant_phone": {
                 "type": "string",
-                "description": "a mainland mobile number; stored sealed, never shown or logged",
+                "description": "A mainland mobile number; stored sealed, never shown",
             },
-            "completed_at": {"type": "string", "format": "date-time", "description": "never in the future"},
+            "completed_at": {"type": "string", "format": "date-time"},
         },
     },
     "CaseRecorded": {
@@ -43,17 +45,18 @@ SCHEMAS: dict[str, Any] = {
             "send_after": {
                 "type": "string",
                 "format": "date-time",
-                "description": "when a scheduled invitation goes out (the end of the province's quiet hours)",
+                "description": "When a scheduled invitation goes out (the end of the quiet hours)",
             },
         },
     },
 }
 
+
 PATHS: dict[str, Any] = {
     "/v1/cases": {
         "post": {
             "operationId": "postCase",
-            "summary": "Report a completed case (the case system); its applicant is invited to rate it by SMS",
+            "summary": "Report a completed case (the case system); its applicant is invited to rate it",
             "security": [CHANNEL_KEY],
             "requestBody": {
                 "required": True,

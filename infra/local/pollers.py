@@ -98,6 +98,13 @@ class _PollingThread:
                 self._stop.wait(self._poll_interval)
 
 
+def _binary_as_base64(value: Any) -> str:
+    """Lambda's JSON event carries binary attributes ({"B": ...}, a sealed phone) as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _epoch_seconds(value: Any) -> Any:
     """Lambda delivers ApproximateCreationDateTime as epoch seconds; boto3 parsed it to a datetime."""
     if isinstance(value, datetime):
@@ -323,7 +330,7 @@ class DynamoDBStreamPoller:
         ordered = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         try:
             # Lambda hands over a JSON document: no shared objects between attempts or handlers.
-            response = self._handler(json.loads(json.dumps(event)), context)
+            response = self._handler(json.loads(json.dumps(event, default=_binary_as_base64)), context)
             failed = _failed_identifiers(json.loads(json.dumps(response)), sequences)
         except _InvalidBatchResponse as exc:
             logger.error(
@@ -520,6 +527,19 @@ class SQSPoller:
                 )
 
 
+def _base64_binaries(value: Any) -> Any:
+    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value
+
+
 class SchedulePoller:
     """Like an EventBridge schedule invoking a function: the handler gets a Scheduled Event every
     `every` seconds (locally far more often than deployed, so that waits in tests stay short)."""
@@ -551,16 +571,3 @@ class SchedulePoller:
         except Exception:
             logger.exception("%s: scheduled invocation failed", self._function_name)
         return 0  # wait `every` seconds before the next one
-
-
-def _base64_binaries(value: Any) -> Any:
-    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
-    import base64
-
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, dict):
-        return {key: _base64_binaries(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_base64_binaries(item) for item in value]
-    return value

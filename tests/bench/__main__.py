@@ -19,8 +19,8 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("dynamodb_cost", dynamodb_cost.main),
     ("import_time", import_time.main),
     ("http_load", http_load.main),
-    ("sms_costs", sms_costs.main),
     ("directory_changes", directory_changes.main),
+    ("sms_costs", sms_costs.main),
 )
 
 

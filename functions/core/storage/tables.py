@@ -129,6 +129,7 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
+
 TABLES: tuple[TableSpec, ...] = (
     RATINGS,
     CASES,
