@@ -12,9 +12,37 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a function (or state machine) touches, by logical name: the CDK app grants exactly these and
+    passes each one's physical name in the environment (`<NAME>_TABLE`, `<NAME>_TOPIC_ARN`,
+    `<NAME>_QUEUE_URL`, `<NAME>_STATE_MACHINE_ARN`, `<NAME>_SECRET_ARN`; NAME upper-cased, `-` → `_`).
+    The source of an event-source mapping needs no entry: the mapping grants its own read."""
+
+    reads: tuple[str, ...] = ()  # tables read (GetItem, Query, Scan, BatchGetItem)
+    writes: tuple[str, ...] = ()  # tables read and written (incl. TransactWriteItems)
+    publishes: tuple[str, ...] = ()  # topics
+    sends: tuple[str, ...] = ()  # queues
+    starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
+    secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
+    buckets: tuple[str, ...] = ()  # buckets read and written
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How much of Lambda a function gets. Reserved concurrency caps what a function can take from the
+    account (and protects the rest); None leaves it in the unreserved pool."""
+
+    memory_mb: int = 1024
+    timeout_seconds: int = 29  # API Gateway's integration limit
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
 class HttpFunction:
     name: str
     app: str  # "module:attribute" of the Chalice app, which is also the Lambda handler
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing()
 
 
 @dataclass(frozen=True)
@@ -27,9 +55,21 @@ class EventSource:
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing(timeout_seconds=60)
+    # Stream records older than this go to the on-failure queue instead of being retried.
+    max_record_age_seconds: int = 6 * 3600
+    parallelization_factor: int = 1
 
 
-HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (HttpFunction("rate", "functions.rate.app:app"),)
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction(
+        "rate",
+        "functions.rate.app:app",
+        needs=Needs(writes=("ratings", "cases", "directory"), secrets=("personal-data",)),
+        sizing=Sizing(reserved_concurrency=200),
+    ),
+)
 
 EVENT_SOURCES: tuple[EventSource, ...] = ()
 
@@ -48,6 +88,25 @@ QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
 TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()
 BUCKETS: tuple[str, ...] = ("evidence",)
+# Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
+SECRETS: tuple[str, ...] = ("personal-data",)
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A Standard state machine from an ASL file in statemachines/. Its `${Placeholders}` are filled
+    from what it needs: `${<Name>Table}`, `${<Name>TopicArn}`, `${<Name>QueueUrl}`, `${<Name>QueueArn}`
+    (Name in CamelCase: ticket-events → TicketEvents) and `${Partition}`, `${Region}`, `${Account}`."""
+
+    name: str
+    definition: str  # path of the ASL file from the repository root
+    needs: Needs = Needs()
+
+
+STATE_MACHINES: tuple[StateMachine, ...] = ()
+
+# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
+AUTHORIZER = "functions.core.http.authorizer:handler"
 
 
 def load(reference: str) -> Any:
