@@ -32,9 +32,10 @@ REASONS: dict[str, str] = {
     "AwsSolutions-IAM5[xray]": (
         "X-Ray's PutTraceSegments/PutTelemetryRecords take no resource ARN; AWS documents '*' for them."
     ),
-    "AwsSolutions-IAM5[states]": (
-        "SendTaskSuccess/Failure/Heartbeat act on task tokens, which have no ARN; CDK's grant names "
-        "the state machine's executions (<state machine>:*) for DescribeExecution of that machine only."
+    "AwsSolutions-IAM5[log-delivery]": (
+        "A state machine's role: CloudWatch Logs' delivery actions (CreateLogDelivery, "
+        "PutResourcePolicy, DescribeLogGroups, ...) and, where tracing is on, X-Ray's PutTraceSegments "
+        "take no resource ARN; AWS documents '*' for them."
     ),
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]": (
         "API Gateway's account-level logging role: the AWS managed policy is the one AWS maintains for "
@@ -100,9 +101,6 @@ def suppress(stack: ProvinceStack) -> None:
         _acknowledge_indexes(stack, target)
         if stack.deploy.facts.xray_lambda:
             acknowledge(target, "AwsSolutions-IAM5[xray]", "AwsSolutions-IAM5[Resource::*]")
-        for machine in stack.workflow.machines.values():
-            machine_id = stack.get_logical_id(machine.node.default_child)  # type: ignore[arg-type]
-            acknowledge(target, "AwsSolutions-IAM5[states]", f"AwsSolutions-IAM5[Resource::<{machine_id}>:*]")
         acknowledge(fn, "AwsSolutions-L1")
     for machine in stack.workflow.machines.values():
         role = machine.role
@@ -112,8 +110,7 @@ def suppress(stack: ProvinceStack) -> None:
             for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
                 acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]")
             _acknowledge_indexes(stack, target)
-            if stack.deploy.facts.xray_lambda:
-                acknowledge(target, "AwsSolutions-IAM5[xray]", "AwsSolutions-IAM5[Resource::*]")
+            acknowledge(target, "AwsSolutions-IAM5[log-delivery]", "AwsSolutions-IAM5[Resource::*]")
         if not stack.deploy.facts.xray_lambda:
             acknowledge(machine, "AwsSolutions-SF2")
 

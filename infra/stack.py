@@ -124,7 +124,6 @@ class ProvinceStack(Stack):
 
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
         timeouts["authorizer"] = 10
-        consumed = {s.source for s in topology.EVENT_SOURCES if s.kind == "sqs"}
         rate = self.functions.functions.get("rate")
         self.monitoring = Monitoring(
             self,
@@ -136,14 +135,18 @@ class ProvinceStack(Stack):
             functions=self.functions.functions,
             stream_consumers=self.functions.stream_consumers,
             timeouts=timeouts,
-            # Queues nobody consumes hold failures: any message there is an alarm. Consumed queues
+            # Failure queues hold what could not be processed: any message there is an alarm. Work queues
             # alarm on their dead letters and on messages waiting too long.
             failure_queues={
-                **{n: q for n, q in self.messaging.queues.items() if n not in consumed},
-                **{f"{n}-dlq": q for n, q in self.messaging.dead_letter_queues.items() if n not in consumed},
+                topology.STREAM_FAILURE_QUEUE: self.messaging.queues[topology.STREAM_FAILURE_QUEUE],
+                f"{topology.STREAM_FAILURE_QUEUE}-dlq": self.messaging.dead_letter_queues[
+                    topology.STREAM_FAILURE_QUEUE
+                ],
             },
             work_queues={
-                n: (self.messaging.queues[n], self.messaging.dead_letter_queues[n]) for n in sorted(consumed)
+                name: (queue, self.messaging.dead_letter_queues[name])
+                for name, queue in self.messaging.queues.items()
+                if name != topology.STREAM_FAILURE_QUEUE
             },
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,

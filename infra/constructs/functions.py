@@ -167,7 +167,6 @@ class Functions(Construct):
             state_machine = res["machines"][machine]
             state_machine.grant_start_execution(role)
             state_machine.grant_task_response(role)
-            state_machine.grant_read(role)
         for bucket in needs.buckets:
             res["buckets"][bucket].grant_read_write(role)  # type: ignore[attr-defined]
         self.functions[name] = fn
