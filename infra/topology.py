@@ -7,6 +7,7 @@ its modules."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,14 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     ),
 )
 
-EVENT_SOURCES: tuple[EventSource, ...] = ()
+# Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
+DIRECTORY_JOBS_QUEUE = "directory-jobs"
+
+EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
+QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, DIRECTORY_JOBS_QUEUE)
 TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()
 BUCKETS: tuple[str, ...] = ("evidence",)
@@ -126,15 +134,29 @@ class Route:
 def routes(include_local: bool = False) -> list[Route]:
     """Every route of every HTTP function, read from the Chalice apps themselves: what the local gateway
     serves and (without the local-only ones) what API Gateway must declare, one method each."""
+    return routes_of({function.name: load(function.app) for function in HTTP_FUNCTIONS}, include_local)
+
+
+def routes_of(apps: Mapping[str, Any], include_local: bool = False) -> list[Route]:
+    """The routes of the given apps (function name → app made by `create_app`). A path and method
+    declared by two functions, or an app that does not say who may call its routes, is refused here,
+    before anything serves or deploys it."""
     from functions.core.http.app import Access
 
-    found = []
-    for function in HTTP_FUNCTIONS:
-        app = load(function.app)
+    found: dict[tuple[str, str], Route] = {}
+    for name, app in apps.items():
+        access_of = getattr(app, "access", None)
+        if access_of is None:
+            raise ValueError(
+                f"the app of function {name!r} is not made by create_app: its routes declare no access"
+            )
         for path, methods in app.routes.items():
             for method in methods:
-                access = app.access[(path, method)]
+                access = access_of[(path, method)]
                 if access is Access.LOCAL and not include_local:
                     continue
-                found.append(Route(function.name, path, method, access.value))
-    return sorted(found, key=lambda r: (r.path, r.method))
+                other = found.get((path, method))
+                if other is not None:
+                    raise ValueError(f"{method} {path} is declared by both {other.function!r} and {name!r}")
+                found[(path, method)] = Route(name, path, method, access.value)
+    return sorted(found.values(), key=lambda r: (r.path, r.method))

@@ -6,7 +6,6 @@ environment before the first request."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,10 +26,10 @@ class Settings:
     ratings_table: str
     cases_table: str
     directory_table: str
-    # sha256 hex of each accepted channel key → a short label (the key's position) for logs.
-    channel_key_digests: Mapping[str, str] = field(repr=False)
-    token_secret: bytes = field(repr=False)
-    token_issuer: str
+    jobs_table: str
+    # Where a move of a directory subtree is queued for its background job (topology queue
+    # directory-jobs); the local stack sets it, as the CDK stack does.
+    directory_jobs_queue_url: str
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
     stage: str = "local"
@@ -39,25 +38,25 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         prefix = env.get("TABLE_PREFIX", "haochaping")
-        keys = [k.strip() for k in env.get("LOCAL_API_KEYS", "local-demo-key").split(",") if k.strip()]
-        if not keys:
-            raise SettingsError("LOCAL_API_KEYS names no key")
         return cls(
             province=_province(env),
             ratings_table=env.get("RATINGS_TABLE", f"{prefix}-ratings"),
             cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
             directory_table=env.get("DIRECTORY_TABLE", f"{prefix}-directory"),
-            channel_key_digests={key_digest(k): f"key{i + 1}" for i, k in enumerate(keys)},
-            token_secret=_secret(env, "TOKEN_SECRET"),
-            token_issuer=env.get("TOKEN_ISSUER", "haochaping-local"),
+            jobs_table=env.get("JOBS_TABLE", f"{prefix}-jobs"),
+            directory_jobs_queue_url=env.get("DIRECTORY_JOBS_QUEUE_URL", ""),
             personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
             stage=env.get("STAGE", "local"),
         )
 
 
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def required(env: Mapping[str, str], name: str) -> str:
+    """A value every deployment must set: no default stands in for a forgotten one."""
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    return value
 
 
 def _province(env: Mapping[str, str]) -> ProvinceConfig:

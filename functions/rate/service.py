@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from functions.core.domain.directory import DirectoryEntry, SubjectRef, required_refs, resolve_subjects
 from functions.core.domain.errors import Forbidden, NotFound
+from functions.core.domain.personal import mask_free_text
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import (
     ProtectedRater,
@@ -18,7 +19,7 @@ from functions.core.domain.ratings import (
     build_rating,
     parse_rating_request,
 )
-from functions.core.http.auth import Caller, may_see
+from functions.core.domain.scopes import Viewer, may_see
 
 
 class DirectoryReader(Protocol):
@@ -61,7 +62,8 @@ class RatingService:
     province: ProvinceConfig
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def accept(self, body: Any) -> AcceptedRating:
+    def accept(self, body: Any, channel_key: str | None = None) -> AcceptedRating:
+        """`channel_key` is the label of the key that sent it, recorded on the rating for audits."""
         now = self.clock()
         request = parse_rating_request(body, self.province, now)
         entries = self.directory.get_many(required_refs(request.subjects))
@@ -74,10 +76,11 @@ class RatingService:
             rater=rater,
             province=self.province,
             now=now,
+            channel_key=channel_key,
         )
         return self.store.accept(rating)
 
-    def get(self, rating_id: str, caller: Caller) -> Rating:
+    def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
             raise NotFound(f"no rating {rating_id}")
@@ -90,9 +93,10 @@ def accepted_answer(rating: Rating) -> dict[str, Any]:
     return {"rating_id": rating.rating_id, "good": rating.good, "ticket_id": rating.ticket_id}
 
 
-def rating_view(rating: Rating) -> dict[str, Any]:
-    """A rating as people see it: the phone masked, the name and ID number never."""
-    return {
+def rating_view(rating: Rating, *, audit: bool = False) -> dict[str, Any]:
+    """A rating as people see it: the phone masked, the name and ID number never, personal data in the
+    comment masked. `audit` (admins, reviewers) adds which channel key sent it."""
+    view = {
         "rating_id": rating.rating_id,
         "channel": rating.channel.value,
         "channel_code": rating.channel.national_code,
@@ -106,7 +110,7 @@ def rating_view(rating: Rating) -> dict[str, Any]:
         "case_no": rating.case_no,
         "follow_up": rating.follow_up,
         "tags": list(rating.tags),
-        "comment": rating.comment,
+        "comment": mask_free_text(rating.comment) if rating.comment else None,
         "rater": (
             {"kind": rating.rater.kind, "named": True, "phone": rating.rater.phone_masked}
             if rating.rater
@@ -118,3 +122,6 @@ def rating_view(rating: Rating) -> dict[str, Any]:
         # The ticket's state arrives with the ticket process; until a ticket exists this is null.
         "ticket": None,
     }
+    if audit:
+        view["channel_key"] = rating.channel_key
+    return view

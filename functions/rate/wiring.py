@@ -1,6 +1,7 @@
 """Builds the rate function's services from its settings, once per process; tests and the local stack
 may hand in their own."""
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from functions.core.domain.directory_service import DirectoryService
@@ -9,6 +10,7 @@ from functions.core.runtime import Lazy
 from functions.core.settings import Settings, settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
+from functions.core.storage.jobs import DynamoJobs, SqsJobQueue
 from functions.core.storage.ratings import DynamoRatings
 from functions.rate.service import RatingService
 
@@ -18,12 +20,17 @@ class Runtime(NamedTuple):
     ratings: RatingService
     directory: DirectoryService
     ratings_store: DynamoRatings
+    jobs: DynamoJobs
+    queue: SqsJobQueue
+    directory_store: CachedDirectory
 
 
-def build(config: Settings, dynamodb: Any) -> Runtime:
+def build(config: Settings, dynamodb: Any, sqs: Callable[[], Any] = clients.sqs) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
+    jobs = DynamoJobs(dynamodb, config.jobs_table)
+    queue = SqsJobQueue(sqs, config.directory_jobs_queue_url)
     store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
     return Runtime(
         settings=config,
@@ -33,8 +40,11 @@ def build(config: Settings, dynamodb: Any) -> Runtime:
             protector=RaterProtector(config.personal_data_secret),
             province=config.province,
         ),
-        directory=DirectoryService(directory, config.province.code),
+        directory=DirectoryService(directory, config.province.code, jobs, queue),
         ratings_store=store,
+        jobs=jobs,
+        queue=queue,
+        directory_store=directory,
     )
 
 

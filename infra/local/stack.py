@@ -22,37 +22,33 @@ from typing import Any
 from infra import topology
 from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
+from infra.local.identity import JWKS_PATH, LocalIdentityProvider
 from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
 from infra.provinces import PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TOKEN_SECRET_FILE = PROJECT_ROOT / ".local" / "token-secret"
+LOCAL_DIRECTORY = PROJECT_ROOT / ".local"
+DEMO_API_KEY = "local-demo-key"
 TABLE_PREFIX = "haochaping-local"
 REGION = "cn-northwest-1"
 
 
-def local_token_secret(env: Mapping[str, str] | None = None) -> str:
-    """The key that signs local people's tokens: TOKEN_SECRET if set, else one kept in .local/ so that
-    `python -m infra.local token` and a running stack agree."""
+def local_identity() -> LocalIdentityProvider:
+    """The local identity provider, whose key `python -m infra.local token` and a running stack share."""
+    return LocalIdentityProvider(LOCAL_DIRECTORY)
+
+
+def local_api_keys(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The channel keys the local gateway's usage plan accepts (key → key id): LOCAL_API_KEYS, a comma
+    list, from the local stack's environment only; `local-demo-key` when it is not set. Functions never
+    see this list: they learn the key id from the request context, as behind API Gateway."""
     env = os.environ if env is None else env
-    if env.get("TOKEN_SECRET"):
-        return env["TOKEN_SECRET"]
-    TOKEN_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    if not TOKEN_SECRET_FILE.exists():
-        # Written aside, then linked into place: `run` and `token` may start at the same moment, and
-        # neither may ever read a half-written key.
-        draft = TOKEN_SECRET_FILE.with_name(f"{TOKEN_SECRET_FILE.name}.{os.getpid()}")
-        draft.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        draft.chmod(0o600)
-        try:
-            os.link(draft, TOKEN_SECRET_FILE)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return TOKEN_SECRET_FILE.read_text().strip()
+    keys = [k.strip() for k in env.get("LOCAL_API_KEYS", DEMO_API_KEY).split(",") if k.strip()]
+    if not keys:
+        raise ValueError("LOCAL_API_KEYS names no key")
+    return {key: f"local-key-{i + 1}" for i, key in enumerate(keys)}
 
 
 def function_environment(province: str = "guizhou", env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -62,11 +58,8 @@ def function_environment(province: str = "guizhou", env: Mapping[str, str] | Non
         "STAGE": "local",
         "TABLE_PREFIX": TABLE_PREFIX,
         "PROVINCE_CONFIG": PROVINCES[province].to_json(),
-        "TOKEN_SECRET": local_token_secret(env),
-        "TOKEN_ISSUER": "haochaping-local",
         # A new secret per run: the data it protects lives only as long as the process.
         "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "LOCAL_API_KEYS": env.get("LOCAL_API_KEYS", "local-demo-key"),
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
     }
@@ -85,6 +78,7 @@ class LocalStack:
     moto: Any
     moto_port: int
     resources: dict[str, str]
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
     pollers: list[Any] = field(default_factory=list)
     housekeeping: threading.Event = field(default_factory=threading.Event)
     previous_environment: dict[str, str] = field(default_factory=dict, repr=False)
@@ -120,7 +114,7 @@ def start(
     port: int = 8000,
     province: str = "guizhou",
     load_demo: bool = True,
-    event_sources: Iterable[topology.EventSource] = topology.EVENT_SOURCES,
+    event_sources: Iterable[topology.EventSource] | None = None,
     extra_handlers: Mapping[str, Callable[[dict, Any], Any]] | None = None,
 ) -> LocalStack:
     """Start everything and answer once the API is up. `extra_handlers` maps a handler reference used
@@ -148,14 +142,29 @@ def start(
     os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    # Functions find their queues by URL, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL, ...
+    os.environ.update(
+        {
+            f"{queue.upper().replace('-', '_')}_QUEUE_URL": resources[f"queue:{queue}"]
+            for queue in topology.QUEUES
+        }
+    )
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = [topology.load(function.app) for function in topology.HTTP_FUNCTIONS]
+    apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
     if load_demo:
         _load_demo(province)
-    api = serve(LocalApiGateway(apps), host, port)
+    api_keys = local_api_keys(previous_environment)
+    identity = local_identity()
+    gateway = LocalApiGateway(
+        apps, api_keys=api_keys, documents={JWKS_PATH: json.dumps(identity.jwks).encode()}
+    )
+    api = serve(gateway, host, port)
+    # The authorizer reads where the key set is on its first request, once the port is known.
+    os.environ.update(identity.environment(api.url))
     stack = LocalStack(
+        api_keys=api_keys,
         host=host,
         api=api,
         moto=moto,
@@ -163,7 +172,9 @@ def start(
         resources=resources,
         previous_environment=previous_environment,
     )
-    stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
+    stack.pollers = _start_pollers(
+        resources, topology.EVENT_SOURCES if event_sources is None else event_sources, extra_handlers or {}
+    )
     threading.Thread(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()

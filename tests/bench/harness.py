@@ -68,10 +68,8 @@ def bench_settings() -> Settings:
     return Settings.from_env(
         {
             "PROVINCE_CONFIG": province().to_json(),
-            "TOKEN_SECRET": secret(),
             "PERSONAL_DATA_SECRET": secret(),
             "TABLE_PREFIX": TABLE_PREFIX,
-            "LOCAL_API_KEYS": CHANNEL_KEY,
         }
     )
 
@@ -174,6 +172,12 @@ def in_process_stack() -> Iterator[InProcessStack]:
         try:
             runtime.directory.import_csv(demo_directory_csv(PROVINCE))
             with quiet_logger() as sink:
-                yield InProcessStack(settings, client, runtime, LocalApiGateway([app]), sink)
+                yield InProcessStack(
+                    settings,
+                    client,
+                    runtime,
+                    LocalApiGateway({"rate": app}, api_keys={CHANNEL_KEY: "bench-key"}),
+                    sink,
+                )
         finally:
             wiring.use(None)

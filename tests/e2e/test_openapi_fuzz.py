@@ -1,7 +1,11 @@
 """Property-based tests of the served contract against the running local stack.
 
 1. schemathesis fuzzes every operation of GET /v1/openapi.json, once with the channel key and once with
-   an admin token: never a 5xx, and every 4xx in the contract's error shape.
+   an admin token, with valid and invalid (negative) inputs: never a 5xx, every 4xx in the contract's
+   error shape, and every status and content type one the document declares for that operation.
+1b. A hypothesis strategy of our own sends every operation the JSON other parsers read differently or
+   choke on (deep nesting, lone surrogates, duplicate keys, NaN, 1e400, 5.0, non-object tops) and hostile
+   path and query values: never a 5xx, always the contract's error shape.
 2. schemathesis's subject codes are random, so its ratings never name a subject the directory knows
    (they end in 422 or 400). A hypothesis test of our own therefore generates VALID ratings from the
    demo directory and checks that each is accepted, replayed idempotently and read back as sent.
@@ -10,6 +14,7 @@ Runs after the exact tests (see conftest): fuzzing writes random directory entri
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import Counter
@@ -21,7 +26,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis import GenerationMode
+from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
 from infra.provinces import GUIZHOU
 from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData
@@ -60,7 +66,9 @@ def served_schema(base_url: str, fuzz_headers: dict[str, str]) -> schemathesis.B
     """The OpenAPI document as the stack serves it, sending one credential on every request."""
     schema = schemathesis.openapi.from_url(f"{base_url}/v1/openapi.json", timeout=30)
     schema.config.update(base_url=base_url, headers=fuzz_headers)
-    schema.config.generation.update(max_examples=MAX_EXAMPLES)
+    schema.config.generation.update(
+        max_examples=MAX_EXAMPLES, modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    )
     return schema
 
 
@@ -100,9 +108,16 @@ def test_the_served_contract_holds_under_fuzzing(
     _remember_personal_data(case.body, sent_personal_data)
 
     # When it is sent to the stack
-    response = case.call_and_validate(checks=[not_a_server_error, errors_in_contract_shape])
+    response = case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            errors_in_contract_shape,
+            status_code_conformance,
+            content_type_conformance,
+        ]
+    )
 
-    # Then no 5xx, and every 4xx in the contract's shape (the checks above)
+    # Then no 5xx, every 4xx in the contract's shape, every status and content type documented
     STATUSES[(fuzz_credential, case.operation.label, response.status_code)] += 1
 
 
@@ -152,6 +167,116 @@ def test_fuzzing_reached_every_operation_and_no_role_got_through(
         (who, op, status) for (who, op, status) in STATUSES if op in not_for[who] and 200 <= status < 300
     }
     assert not crossed, f"2xx answers to callers the contract refuses: {sorted(crossed)}"
+
+
+# --- 1b. hostile JSON and hostile parameters, against every operation of the served document ------
+
+# JSON fragments that Python's json module, another parser or a UTF-8 encoder would treat differently.
+HOSTILE_FRAGMENTS = st.one_of(
+    st.integers(33, 5_000).map(lambda n: "[" * n + "]" * n),  # nested past the limit
+    st.integers(33, 400).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    st.sampled_from(['"\\ud800"', '"\\udfff"', '"ok\\udbffend"', '["\\ud800"]']),  # lone surrogates
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "5.0", "2.5", "-0", "1" * 60]),
+    st.sampled_from(["true", "false", "null", '""', "[]", "{}", '"5"']),
+    st.text(max_size=20).map(json.dumps),
+)
+
+
+@st.composite
+def hostile_json(draw: st.DrawFn, fields: list[str]) -> bytes:
+    """A body built as text, so that what json.dumps cannot write (duplicates, NaN, depth) is sent."""
+    shape = draw(st.sampled_from(["object", "object", "object", "top-level"]))
+    if shape == "top-level":
+        return draw(HOSTILE_FRAGMENTS).encode("utf-8")
+    keys = draw(
+        st.lists(st.sampled_from([*fields, "rater", "subjects", "\\ud800", "x"]), min_size=1, max_size=6)
+    )
+    if draw(st.booleans()):
+        keys.append(draw(st.sampled_from(keys)))  # a duplicated key
+    members = []
+    for key in keys:
+        value = draw(HOSTILE_FRAGMENTS)
+        if draw(st.booleans()):  # one level down, inside a field
+            value = (
+                "{"
+                + json.dumps(draw(st.sampled_from(["phone", "department", "name", "k"])))
+                + ":"
+                + value
+                + "}"
+            )
+        quoted = f'"{key}"' if key.startswith("\\") else json.dumps(key)
+        members.append(f"{quoted}:{value}")
+    return ("{" + ",".join(members) + "}").encode("utf-8")
+
+
+HOSTILE_PARAMETERS = st.sampled_from(
+    ["%ED%A0%80", "%F0%28%8C%28", "%00", "a%2Fb", "..", "jobs", "x" * 3000, "%E4%B8%AD", "1e400", "-1", "%20"]
+)
+
+
+@dataclass(frozen=True)
+class ServedOperation:
+    method: str
+    path: str
+    schemes: frozenset[str]  # the credentials it accepts
+    fields: tuple[str, ...]  # the properties of its JSON body, if it takes one
+
+
+@pytest.fixture(scope="module")
+def served_operations(api: Api, channel_headers: dict[str, str]) -> list[ServedOperation]:
+    document = api.get("/v1/openapi.json", channel_headers).json()
+    schemas = document["components"]["schemas"]
+
+    def fields(operation: dict[str, Any]) -> tuple[str, ...]:
+        schema = (
+            operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        )
+        return tuple(sorted(schemas.get(schema.get("$ref", "").rpartition("/")[2], {}).get("properties", {})))
+
+    return [
+        ServedOperation(
+            method.upper(),
+            path,
+            frozenset(name for requirement in operation.get("security", []) for name in requirement),
+            fields(operation),
+        )
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(data=st.data())
+def test_hostile_json_and_parameters_never_get_a_5xx_on_any_operation(
+    data: st.DataObject,
+    served_operations: list[ServedOperation],
+    api: Api,
+    channel_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    # Given any operation of the served document, with a credential it accepts
+    operation = data.draw(st.sampled_from(served_operations))
+    method, path = operation.method, operation.path
+    headers = dict(channel_headers if "channelKey" in operation.schemes else admin_headers)
+    # and hostile path and query values and a hostile JSON body
+    for parameter in re.findall(r"{(\w+)}", path):
+        path = path.replace(f"{{{parameter}}}", data.draw(HOSTILE_PARAMETERS, label=parameter))
+    if data.draw(st.booleans(), label="with query"):
+        path += "?parent=" + data.draw(HOSTILE_PARAMETERS, label="parent")
+    body = data.draw(hostile_json(list(operation.fields) or ["name"]), label="body")
+
+    # When it is sent
+    answer = api.request(method, path, headers={**headers, "Content-Type": "application/json"}, body=body)
+
+    # Then it is never a 5xx, and every refusal is in the contract's shape
+    assert answer.status < 500, f"{method} {path[:80]} {body[:200]!r} -> {answer}"
+    document = answer.json()
+    if answer.status >= 400:
+        assert isinstance(document.get("error"), str) and isinstance(document.get("message"), str), answer
+        if document["error"] == "validation":
+            assert answer.status == 400 and isinstance(document.get("fields"), dict), answer
 
 
 # --- 2. valid ratings, generated from the demo directory -----------------------------------------

@@ -44,7 +44,7 @@ def test_an_inconsistent_province_is_refused(change):
 
 
 def environment(**changes):
-    env = {"PROVINCE_CONFIG": GUIZHOU.to_json(), "TOKEN_SECRET": SECRET, "PERSONAL_DATA_SECRET": SECRET}
+    env = {"PROVINCE_CONFIG": GUIZHOU.to_json(), "PERSONAL_DATA_SECRET": SECRET}
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -53,8 +53,7 @@ def test_settings_read_the_environment_once_with_defaults():
     settings = Settings.from_env(environment(TABLE_PREFIX="gz"))
     assert settings.ratings_table == "gz-ratings" and settings.directory_table == "gz-directory"
     assert settings.province == GUIZHOU
-    assert len(settings.channel_key_digests) == 1  # local-demo-key
-    assert "local-demo-key" not in repr(settings) and SECRET not in repr(settings)
+    assert SECRET not in repr(settings)
 
 
 def test_the_province_may_come_from_a_file(tmp_path):
@@ -70,12 +69,23 @@ def test_the_province_may_come_from_a_file(tmp_path):
         {"PROVINCE_CONFIG": None},
         {"PROVINCE_CONFIG": "{}"},
         {"PROVINCE_CONFIG": json.dumps({**json.loads(GUIZHOU.to_json()), "code": "520100000000"})},
-        {"TOKEN_SECRET": None},
-        {"TOKEN_SECRET": base64.b64encode(b"short").decode()},
+        {"PERSONAL_DATA_SECRET": None},
+        {"PERSONAL_DATA_SECRET": base64.b64encode(b"short").decode()},
         {"PERSONAL_DATA_SECRET": "not base64 !!"},
-        {"LOCAL_API_KEYS": " , "},
     ],
 )
 def test_wrong_settings_stop_the_function_at_start(changes):
     with pytest.raises(SettingsError):
         Settings.from_env(environment(**changes))
+
+
+def test_the_token_command_refuses_a_scope_that_is_no_code_in_one_line(capsys):
+    from infra.local.__main__ import main
+
+    # When a reviewer token is asked for with a scope that is not a region code
+    status = main(["token", "--role", "reviewer", "--scope", "52ab"])
+
+    # Then it exits 2 with one line saying why, and no traceback
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "region code" in err and "Traceback" not in err

@@ -19,3 +19,13 @@ def dynamodb() -> Any:
 
 
 on_reset(dynamodb.cache_clear)
+
+
+@cache
+def sqs() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
+
+
+on_reset(sqs.cache_clear)

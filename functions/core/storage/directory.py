@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from functions.core.domain.directory import DirectoryEntry, PathStep, SubjectKind, SubjectRef
+from functions.core.domain.directory import DirectoryEntry, SubjectKind, SubjectRef
 
 
 class DynamoDirectory:
@@ -65,6 +65,25 @@ class DynamoDirectory:
                 IndexName="by_parent", KeyConditionExpression=condition, ExpressionAttributeValues=values
             ),
         )
+
+    def children_page(
+        self, parent: SubjectRef, after: SubjectRef | None, limit: int
+    ) -> tuple[list[DirectoryEntry], bool]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "by_parent",
+            "KeyConditionExpression": "parent_key = :p",
+            "ExpressionAttributeValues": {":p": {"S": parent.key}},
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {
+                **_key(after),
+                "parent_key": {"S": parent.key},
+                "entry_key": {"S": after.key},
+            }
+        answer = self._client.query(**request)
+        return [item_to_entry(item) for item in answer["Items"]], "LastEvaluatedKey" in answer
 
     def of_kind(self, kind: SubjectKind) -> Iterator[DirectoryEntry]:
         yield from map(
@@ -126,6 +145,11 @@ class CachedDirectory:
     def children(self, parent: SubjectRef, kind: SubjectKind | None = None) -> Iterator[DirectoryEntry]:
         return self._store.children(parent, kind)
 
+    def children_page(
+        self, parent: SubjectRef, after: SubjectRef | None, limit: int
+    ) -> tuple[list[DirectoryEntry], bool]:
+        return self._store.children_page(parent, after, limit)
+
     def of_kind(self, kind: SubjectKind) -> Iterator[DirectoryEntry]:
         return self._store.of_kind(kind)
 
@@ -140,12 +164,8 @@ def entry_to_item(entry: DirectoryEntry) -> dict[str, Any]:
         "code": {"S": entry.code},
         "name": {"S": entry.name},
         "entry_key": {"S": entry.ref.key},
-        "ancestors": {
-            "L": [
-                {"M": {"k": {"S": s.kind.value}, "c": {"S": s.code}, "n": {"S": s.name}}}
-                for s in entry.ancestors
-            ]
-        },
+        # Codes only: names are looked up when shown, so a rename touches no descendant.
+        "ancestors": {"L": [{"S": ref.key} for ref in entry.ancestors]},
     }
     if entry.parent is not None:
         item["parent_key"] = {"S": entry.parent.key}
@@ -154,10 +174,7 @@ def entry_to_item(entry: DirectoryEntry) -> dict[str, Any]:
 
 def item_to_entry(item: Mapping[str, Any]) -> DirectoryEntry:
     parent = SubjectRef.from_key(item["parent_key"]["S"]) if "parent_key" in item else None
-    ancestors = tuple(
-        PathStep(SubjectKind(s["M"]["k"]["S"]), s["M"]["c"]["S"], s["M"]["n"]["S"])
-        for s in item.get("ancestors", {}).get("L", [])
-    )
+    ancestors = tuple(SubjectRef.from_key(step["S"]) for step in item.get("ancestors", {}).get("L", []))
     return DirectoryEntry(
         kind=SubjectKind(item["kind"]["S"]),
         code=item["code"]["S"],

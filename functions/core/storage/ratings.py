@@ -168,6 +168,8 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         item["case_no"] = {"S": rating.case_no}
     if rating.follow_up:
         item["follow_up"] = {"BOOL": True}
+    if rating.channel_key:
+        item["channel_key"] = {"S": rating.channel_key}
     if rating.tags:
         item["tags"] = {"L": [{"S": tag} for tag in rating.tags]}
     if rating.comment:
@@ -214,4 +216,5 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         fingerprint=item["fp"]["S"],
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
+        channel_key=item.get("channel_key", {}).get("S"),
     )

@@ -90,4 +90,8 @@ DIRECTORY = TableSpec(
     indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
 )
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY)
+# Background jobs (moves of directory subtrees), keyed by job id, with their cursor; one lock item per
+# kind of job that must not run twice at once.
+JOBS = TableSpec("jobs", Key("job_id"))
+
+TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, JOBS)
