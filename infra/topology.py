@@ -67,7 +67,11 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
         "rate",
         "functions.rate.app:app",
-        needs=Needs(writes=("ratings", "cases", "directory"), secrets=("personal-data",)),
+        needs=Needs(
+            writes=("ratings", "cases", "directory", "jobs"),
+            sends=("directory-jobs",),
+            secrets=("personal-data",),
+        ),
         sizing=Sizing(reserved_concurrency=200),
     ),
 )
@@ -77,7 +81,12 @@ DIRECTORY_JOBS_QUEUE = "directory-jobs"
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
-        "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+        "rate-directory-jobs",
+        "functions.rate.jobs:handler",
+        "sqs",
+        DIRECTORY_JOBS_QUEUE,
+        batch_size=1,
+        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=("personal-data",)),
     ),
 )
 

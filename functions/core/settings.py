@@ -73,7 +73,11 @@ def _province(env: Mapping[str, str]) -> ProvinceConfig:
 
 
 def _secret(env: Mapping[str, str], name: str) -> bytes:
+    """A secret from the environment (the local stack), or, in AWS, from the Secrets Manager secret
+    whose ARN `<NAME>_ARN` names (the CDK stack generates it; its value never sits in a template)."""
     value = env.get(name)
+    if not value and env.get(f"{name}_ARN"):
+        value = _secrets_manager_value(env[f"{name}_ARN"])
     if not value:
         raise SettingsError(f"{name} is not set")
     try:
@@ -83,6 +87,13 @@ def _secret(env: Mapping[str, str], name: str) -> bytes:
     if len(secret) < 32:
         raise SettingsError(f"{name} must hold at least 32 bytes")
     return secret
+
+
+def _secrets_manager_value(arn: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, max_age=300)
+    return value if isinstance(value, str) else value.decode()
 
 
 @cache

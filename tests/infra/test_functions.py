@@ -42,7 +42,7 @@ def test_handlers_are_the_topologys_references(template):
     assert topology.AUTHORIZER.replace(":", ".") in handlers
 
 
-def test_the_rate_function_may_write_its_tables_and_read_its_secret_and_nothing_else(template):
+def test_the_rate_function_may_write_its_tables_queue_its_jobs_and_read_its_secret_and_nothing_else(template):
     logical_id, props = _functions(template)["haochaping-guizhou-rate"]
     env = props["Environment"]["Variables"]
     for name in ("RATINGS_TABLE", "CASES_TABLE", "DIRECTORY_TABLE", "PERSONAL_DATA_SECRET_ARN"):
@@ -60,7 +60,12 @@ def test_the_rate_function_may_write_its_tables_and_read_its_secret_and_nothing_
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert {"dynamodb:PutItem", "dynamodb:GetItem", "secretsmanager:GetSecretValue"} <= actions
-    assert not any(a.startswith(("sns:", "sqs:", "states:", "s3:")) for a in actions)
+    assert not any(a.startswith(("sns:", "states:", "s3:")) for a in actions)
+    assert {a for a in actions if a.startswith("sqs:")} <= {
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
     for statement in statements:
         assert statement["Resource"] != "*" or statement["Action"][0].startswith("xray:")
 
