@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-unit test-integration test-infra test-e2e bench lint format synth clean
+.PHONY: run test test-unit test-integration test-infra test-e2e bench lint format synth clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m infra.local run
 
-test: $(STAMP)
+# The e2e tier drives the public page in Debian's chromium (headless) through chromedriver; a fresh
+# machine gets both here, so the browser test always runs and is never skipped.
+# A Chinese font too (fonts-wqy-microhei), or the page's screenshot shows boxes instead of characters.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+		&& [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; then :; else \
+		echo "installing chromium, chromium-driver and a Chinese font (Debian packages) for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei; \
+	fi
+
+test: $(STAMP) browser
 	$(PY) -m pytest tests/unit tests/integration tests/infra tests/e2e -q
 
 test-unit: $(STAMP)
@@ -27,7 +38,7 @@ test-integration: $(STAMP)
 test-infra: $(STAMP)
 	$(PY) -m pytest tests/infra -q
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) browser
 	$(PY) -m pytest tests/e2e -q
 
 bench: $(STAMP)

@@ -37,6 +37,14 @@ REASONS: dict[str, str] = {
         "PutResourcePolicy, DescribeLogGroups, ...) and, where tracing is on, X-Ray's PutTraceSegments "
         "take no resource ARN; AWS documents '*' for them."
     ),
+    "AwsSolutions-IAM5[executions]": (
+        "DescribeExecution on the executions of one state machine (<machine>:*): an execution's ARN is "
+        "its machine's plus the execution name, which is the ticket's, known only at run time."
+    ),
+    "AwsSolutions-IAM5[uploads]": (
+        "Presigned uploads of evidence: PutObject on the evidence bucket's objects (<bucket>/*, keys are "
+        "ticket ids known only at run time) and Abort* to end a failed multipart upload; no read, no delete."
+    ),
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]": (
         "API Gateway's account-level logging role: the AWS managed policy is the one AWS maintains for "
         "exactly this service role, and the role can be assumed only by API Gateway."
@@ -101,6 +109,15 @@ def suppress(stack: ProvinceStack) -> None:
         _acknowledge_indexes(stack, target)
         if stack.deploy.facts.xray_lambda:
             acknowledge(target, "AwsSolutions-IAM5[xray]", "AwsSolutions-IAM5[Resource::*]")
+        for machine in stack.workflow.machines:
+            arn = f"arn:<AWS::Partition>:states:{stack.region}:{stack.account}:execution:{stack.stack_name}-{machine}:*"
+            acknowledge(target, "AwsSolutions-IAM5[executions]", f"AwsSolutions-IAM5[Resource::{arn}]")
+        for bucket in stack.messaging.buckets.values():
+            bucket_id = stack.get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+            acknowledge(
+                target, "AwsSolutions-IAM5[uploads]", f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]"
+            )
+            acknowledge(target, "AwsSolutions-IAM5[uploads]", "AwsSolutions-IAM5[Action::s3:Abort*]")
         acknowledge(fn, "AwsSolutions-L1")
     for machine in stack.workflow.machines.values():
         role = machine.role

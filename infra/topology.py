@@ -25,7 +25,7 @@ class Needs:
     sends: tuple[str, ...] = ()  # queues
     starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
     secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
-    buckets: tuple[str, ...] = ()  # buckets read and written
+    buckets: tuple[str, ...] = ()  # buckets written (uploads, presigned by the function)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,22 @@ class EventSource:
     # Stream records older than this go to the on-failure queue instead of being retried.
     max_record_age_seconds: int = 6 * 3600
     parallelization_factor: int = 1
+    # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # index function's exactly-once counting needs; 0 = none.
+    tumbling_window_seconds: int = 0
 
+
+# Every function builds the shared Settings, which needs the personal-data key: each is granted it.
+PERSONAL = "personal-data"
+# What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
+TICKET_NEEDS = Needs(
+    reads=("directory",),
+    writes=("tickets", "ticket-trail", "ratings", "calendar"),
+    publishes=("ticket-events",),
+    starts=("ticket",),
+    secrets=(PERSONAL,),
+    buckets=("evidence",),
+)
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
@@ -70,12 +85,23 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         needs=Needs(
             writes=("ratings", "cases", "directory", "jobs"),
             sends=("directory-jobs",),
-            secrets=("personal-data",),
+            secrets=(PERSONAL,),
         ),
+        # Channels' bursts (every hall at opening time) must not starve the other functions.
         sizing=Sizing(reserved_concurrency=200),
     ),
+    HttpFunction(
+        "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
+    ),
+    HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
 )
 
+# The ticket workflow's task tokens: each wait of the state machine sends one here (see
+# statemachines/ticket.asl.json); the tickets function stores it on the ticket.
+TICKET_TASKS_QUEUE = "ticket-tasks"
+# Ticket events (COMMON.md contract 3) are also logged, one line each: the supervision record (督办)
+# in CloudWatch, and where `make run` shows reminders and escalations.
+TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
 # Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
 DIRECTORY_JOBS_QUEUE = "directory-jobs"
 
@@ -86,7 +112,37 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         DIRECTORY_JOBS_QUEUE,
         batch_size=1,
-        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=("personal-data",)),
+        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=(PERSONAL,)),
+    ),
+    EventSource(
+        "index",
+        "functions.index.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+    ),
+    EventSource(
+        "tickets",
+        "functions.tickets.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=10,
+        needs=TICKET_NEEDS,
+    ),
+    EventSource(
+        "ticket-tasks",
+        "functions.tickets.tasks:handler",
+        "sqs",
+        TICKET_TASKS_QUEUE,
+        batch_size=10,
+        needs=Needs(writes=("tickets", "ticket-trail"), secrets=(PERSONAL,)),
+    ),
+    # Logs ticket events, nothing else: no data, no secret.
+    EventSource(
+        "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
     ),
 )
 
@@ -101,29 +157,53 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE, DIRECTORY_JOBS_QUEUE)
-TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+QUEUES: tuple[str, ...] = (
+    STREAM_FAILURE_QUEUE,
+    DIRECTORY_JOBS_QUEUE,
+    TICKET_TASKS_QUEUE,
+    TICKET_EVENTS_LOG_QUEUE,
+)
+TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
+SUBSCRIPTIONS: tuple[Subscription, ...] = (Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),)
 BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
-SECRETS: tuple[str, ...] = ("personal-data",)
+SECRETS: tuple[str, ...] = (PERSONAL,)
+
+
+# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
+AUTHORIZER = "functions.core.http.authorizer:handler"
 
 
 @dataclass(frozen=True)
 class StateMachine:
-    """A Standard state machine from an ASL file in statemachines/. Its `${Placeholders}` are filled
-    from what it needs: `${<Name>Table}`, `${<Name>TopicArn}`, `${<Name>QueueUrl}`, `${<Name>QueueArn}`
-    (Name in CamelCase: ticket-events → TicketEvents) and `${Partition}`, `${Region}`, `${Account}`."""
+    """A Standard state machine from `statemachines/<name>.asl.json`. `placeholders` maps each
+    `${Placeholder}` to the resource it names: "table:<logical>", "queue:<name>" (URL),
+    "topic:<name>" (ARN) or "partition"; infra.statemachines.definition substitutes them."""
 
     name: str
-    definition: str  # path of the ASL file from the repository root
-    needs: Needs = Needs()
+    placeholders: tuple[tuple[str, str], ...]
+    env: str  # the environment variable that gives functions its ARN
 
 
-STATE_MACHINES: tuple[StateMachine, ...] = ()
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        "ticket",
+        (
+            ("Partition", "partition"),
+            ("TaskQueueUrl", f"queue:{TICKET_TASKS_QUEUE}"),
+            ("TicketEventsTopicArn", "topic:ticket-events"),
+            ("TicketsTable", "table:tickets"),
+        ),
+        env="TICKET_STATE_MACHINE_ARN",
+    ),
+)
 
-# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
-AUTHORIZER = "functions.core.http.authorizer:handler"
+
+def resource_env_name(kind: str, name: str) -> str:
+    """The environment variable that tells functions a resource's name: TICKET_EVENTS_TOPIC_ARN,
+    EVIDENCE_BUCKET, TICKET_TASKS_QUEUE_URL."""
+    stem = name.upper().replace("-", "_")
+    return {"topic": f"{stem}_TOPIC_ARN", "bucket": f"{stem}_BUCKET", "queue": f"{stem}_QUEUE_URL"}[kind]
 
 
 def load(reference: str) -> Any:

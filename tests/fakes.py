@@ -56,6 +56,9 @@ class MemoryJobs:
     def get(self, job_id: str) -> DirectoryJob | None:
         return self.jobs.get(job_id)
 
+    def running(self) -> DirectoryJob | None:
+        return next((j for j in self.jobs.values() if j.status is JobStatus.RUNNING), None)
+
     def save(self, job: DirectoryJob, expected_version: int) -> bool:
         if self.jobs[job.job_id].version != expected_version:
             return False

@@ -33,6 +33,18 @@ class Settings:
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
     stage: str = "local"
+    counters_table: str = "haochaping-counters"
+    tickets_table: str = "haochaping-tickets"
+    ticket_trail_table: str = "haochaping-ticket-trail"
+    calendar_table: str = "haochaping-calendar"
+    # The ticket workflow (functions/tickets): its state machine, the topic of ticket events and the
+    # bucket of evidence files.
+    ticket_state_machine_arn: str = ""
+    ticket_events_topic_arn: str = ""
+    evidence_bucket: str = ""
+    # Local stack only: "<ISO start>@<speed>" runs the tickets' clock from that instant at that many
+    # seconds per second, so that deadlines come in seconds (ignored unless STAGE is local).
+    ticket_clock: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +60,14 @@ class Settings:
             personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
             stage=env.get("STAGE", "local"),
+            counters_table=env.get("COUNTERS_TABLE", f"{prefix}-counters"),
+            tickets_table=env.get("TICKETS_TABLE", f"{prefix}-tickets"),
+            ticket_trail_table=env.get("TICKET_TRAIL_TABLE", f"{prefix}-ticket-trail"),
+            calendar_table=env.get("CALENDAR_TABLE", f"{prefix}-calendar"),
+            ticket_state_machine_arn=env.get("TICKET_STATE_MACHINE_ARN", ""),
+            ticket_events_topic_arn=env.get("TICKET_EVENTS_TOPIC_ARN", ""),
+            evidence_bucket=env.get("EVIDENCE_BUCKET", ""),
+            ticket_clock=env.get("TICKET_CLOCK", "") if env.get("STAGE", "local") == "local" else "",
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.domain import directory, ratings
+from functions.core.domain import directory, directory_jobs, ratings
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import SubjectKind
 from functions.core.domain.levels import Satisfaction
@@ -181,7 +181,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": directory.MAX_NAME},
             "parent": {
-                "type": ["string", "null"],
+                **_nullable(SUBJECT_CODE),
                 "description": "required except for the province itself; its kind must be able to hold this "
                 "kind (region → region; department → region; item, window → department; staff → window or "
                 "department)",
@@ -240,7 +240,7 @@ SCHEMAS: dict[str, Any] = {
 }
 
 _KIND_PARAM = {"name": "kind", "in": "path", "required": True, "schema": KIND}
-_CODE_PARAM = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_CODE_PARAM = {"name": "code", "in": "path", "required": True, "schema": SUBJECT_CODE}
 
 PATHS: dict[str, Any] = {
     "/v1/ratings": {
@@ -318,7 +318,7 @@ PATHS: dict[str, Any] = {
             "security": CHANNEL_OR_PERSON,
             "parameters": [
                 _KIND_PARAM,
-                {"name": "parent", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "parent", "in": "query", "required": False, "schema": SUBJECT_CODE},
             ],
             "responses": {"200": json_content(ref("DirectoryList"), "The entries"), **errors(400, 401, 422)},
         }
@@ -328,7 +328,14 @@ PATHS: dict[str, Any] = {
             "operationId": "getDirectoryJob",
             "summary": "Progress of a directory move's background job (admin)",
             "security": [PERSON_TOKEN],
-            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [
+                {
+                    "name": "job_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": pattern(directory_jobs.JOB_ID)},
+                }
+            ],
             "responses": {"200": json_content(ref("DirectoryJob"), "The job"), **errors(400, 401, 403, 404)},
         }
     },

@@ -83,7 +83,7 @@ class RatingService:
     def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound(f"no rating {rating_id}")
+            raise NotFound("no such rating")
         if not may_see(caller, rating.paths):
             raise Forbidden("this rating is outside your scope")
         return rating
@@ -119,8 +119,8 @@ def rating_view(rating: Rating, *, audit: bool = False) -> dict[str, Any]:
         "rated_at": rating.rated_at.isoformat(),
         "received_at": rating.received_at.isoformat(),
         "ticket_id": rating.ticket_id,
-        # The ticket's state arrives with the ticket process; until a ticket exists this is null.
-        "ticket": None,
+        # The ticket's state as the tickets function records it; null until the ticket exists.
+        "ticket": dict(rating.ticket) if rating.ticket is not None else None,
     }
     if audit:
         view["channel_key"] = rating.channel_key

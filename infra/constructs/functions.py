@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields as _fields
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -167,8 +167,16 @@ class Functions(Construct):
             state_machine = res["machines"][machine]
             state_machine.grant_start_execution(role)
             state_machine.grant_task_response(role)
+            # Whether a ticket's execution exists (StartExecution is idempotent by name): that machine's
+            # executions only, named from the machine's physical name so no token hides in the ARN.
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["states:DescribeExecution"],
+                    resources=[execution_arns(self, self._prefix, machine)],
+                )
+            )
         for bucket in needs.buckets:
-            res["buckets"][bucket].grant_read_write(role)  # type: ignore[attr-defined]
+            res["buckets"][bucket].grant_put(role)  # type: ignore[attr-defined]
         self.functions[name] = fn
         return fn
 
@@ -182,7 +190,7 @@ class Functions(Construct):
         for name in needs.sends:
             env[env_name(name, "QUEUE_URL")] = res["queues"][name].queue_url
         for name in needs.starts:
-            env[env_name(name, "STATE_MACHINE_ARN")] = res["machines"][name].state_machine_arn
+            env[_machine(name).env] = res["machines"][name].state_machine_arn
         for name in needs.secrets:
             env[env_name(name, "SECRET_ARN")] = res["secrets"][name].secret_arn
         for name in needs.buckets:
@@ -210,6 +218,9 @@ class Functions(Construct):
                 max_record_age=Duration.seconds(source.max_record_age_seconds),
                 report_batch_item_failures=True,
                 parallelization_factor=source.parallelization_factor,
+                tumbling_window=Duration.seconds(source.tumbling_window_seconds)
+                if source.tumbling_window_seconds
+                else None,
                 on_failure=sources.SqsDlq(failure_queue),
             )
             table.grant_stream_read(fn)
@@ -221,6 +232,19 @@ class Functions(Construct):
             )
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")
+
+
+def _machine(name: str) -> topology.StateMachine:
+    return next(m for m in topology.STATE_MACHINES if m.name == name)
+
+
+def execution_arns(scope: Construct, prefix: str, machine: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{prefix}-{machine}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def province_environment(stack: Stack, *, prefix: str, province_json: str, stage: str) -> dict[str, str]:

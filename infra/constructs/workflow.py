@@ -1,5 +1,5 @@
 """The state machines of topology.STATE_MACHINES, from their ASL files, each with its own role (granted
-what its `needs` name and nothing else), logging and, where the partition has it, tracing."""
+what its placeholders name and nothing else), logging and, where the partition has it, tracing."""
 
 from __future__ import annotations
 
@@ -15,27 +15,42 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra import bundle, topology
-from infra.naming import camel, construct_id
+from infra import statemachines, topology
+from infra.naming import construct_id
 
 
-def substitutions(
-    machine: topology.StateMachine,
+def resolve(
+    reference: str,
     *,
     tables: Mapping[str, dynamodb.TableV2],
     topics: Mapping[str, sns.ITopic],
     queues: Mapping[str, sqs.IQueue],
-) -> dict[str, str]:
-    """`${Placeholder}` → value, for what the machine needs (topology.StateMachine's convention)."""
-    values = {"Partition": Aws.PARTITION, "Region": Aws.REGION, "Account": Aws.ACCOUNT_ID}
-    for name in (*machine.needs.reads, *machine.needs.writes):
-        values[f"{camel(name)}Table"] = tables[name].table_name
-    for name in machine.needs.publishes:
-        values[f"{camel(name)}TopicArn"] = topics[name].topic_arn
-    for name in machine.needs.sends:
-        values[f"{camel(name)}QueueUrl"] = queues[name].queue_url
-        values[f"{camel(name)}QueueArn"] = queues[name].queue_arn
-    return values
+) -> str:
+    """The value of a placeholder's reference (topology.StateMachine): "table:<logical>" → table name,
+    "queue:<name>" → URL, "topic:<name>" → ARN, "partition" → the stack's partition."""
+    kind, _, name = reference.partition(":")
+    if kind == "partition":
+        return Aws.PARTITION
+    if kind == "table":
+        return tables[name].table_name
+    if kind == "queue":
+        return queues[name].queue_url
+    if kind == "topic":
+        return topics[name].topic_arn
+    raise ValueError(f"unknown placeholder reference {reference!r}")
+
+
+def needs_of(machine: topology.StateMachine) -> topology.Needs:
+    """What a state machine's role is granted: exactly the resources its placeholders name (its ASL's
+    service integrations write tables, send task tokens to queues and publish to topics)."""
+    named: dict[str, list[str]] = {"table": [], "queue": [], "topic": []}
+    for _, reference in machine.placeholders:
+        kind, _, name = reference.partition(":")
+        if kind in named:
+            named[kind].append(name)
+    return topology.Needs(
+        writes=tuple(named["table"]), sends=tuple(named["queue"]), publishes=tuple(named["topic"])
+    )
 
 
 class Workflow(Construct):
@@ -68,14 +83,20 @@ class Workflow(Construct):
                 retention=retention,
                 removal_policy=RemovalPolicy.RETAIN,
             )
-            definition = (bundle.ROOT / machine.definition).read_text(encoding="utf-8")
+            values = {
+                placeholder: resolve(reference, tables=tables, topics=topics, queues=queues)
+                for placeholder, reference in machine.placeholders
+            }
             state_machine = sfn.StateMachine(
                 self,
                 construct_id(machine.name, "StateMachine"),
                 state_machine_name=f"{prefix}-{machine.name}",
                 state_machine_type=sfn.StateMachineType.STANDARD,
-                definition_body=sfn.DefinitionBody.from_string(definition),
-                definition_substitutions=substitutions(machine, tables=tables, topics=topics, queues=queues),
+                # The one substitution the local stack runs too (infra/statemachines.py); CDK tokens go
+                # in as strings and resolve at deploy time.
+                definition_body=sfn.DefinitionBody.from_string(
+                    statemachines.definition(machine.name, values)
+                ),
                 role=role,
                 tracing_enabled=tracing,
                 # Execution data (inputs, outputs) stays out of the logs: ids only, by design.
@@ -83,7 +104,7 @@ class Workflow(Construct):
                     destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
                 ),
             )
-            grant(role, machine.needs, tables=tables, topics=topics, queues=queues)
+            grant(role, needs_of(machine), tables=tables, topics=topics, queues=queues)
             self.machines[machine.name] = state_machine
 
 

@@ -138,7 +138,10 @@ class DynamoDBStreamPoller:
         on_failure: Callable[[dict], None] | None = None,
         poll_interval: float = 0.1,
         starting_position: str = "TRIM_HORIZON",
+        tumbling_window_seconds: int = 0,
     ) -> None:
+        if not 0 <= tumbling_window_seconds <= 900:
+            raise ValueError("tumbling_window_seconds is 0 (none) to 900, as for Lambda")
         if starting_position not in ("TRIM_HORIZON", "LATEST"):
             raise ValueError(f"starting_position must be TRIM_HORIZON or LATEST, not {starting_position!r}")
         if not 1 <= batch_size <= 10_000:
@@ -155,6 +158,7 @@ class DynamoDBStreamPoller:
         self._max_retry_attempts = max_retry_attempts
         self._on_failure = on_failure
         self._starting_position = starting_position
+        self._window_seconds = tumbling_window_seconds
         self._shards: dict[str, _ShardState] = {}
         self._initial_discovery_done = False
         self._lock = threading.Lock()
@@ -242,7 +246,9 @@ class DynamoDBStreamPoller:
                 shard.closed = True
             return 0
 
-        event = {"Records": [self._lambda_record(r) for r in records]}
+        event: dict[str, Any] = {"Records": [self._lambda_record(r) for r in records]}
+        if self._window_seconds:
+            event.update(self._window_fields(shard))
         sequences = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         failed_from, function_error = self._invoke(event, set(sequences))
         if failed_from is None:
@@ -283,10 +289,33 @@ class DynamoDBStreamPoller:
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         if created is not None:
             record["dynamodb"]["ApproximateCreationDateTime"] = _epoch_seconds(created)
+        # boto3 decoded binary attributes (a named rater's sealed data) to bytes; Lambda's JSON event
+        # carries them base64-encoded, as the stream API sends them.
+        for image in ("NewImage", "OldImage", "Keys"):
+            if image in record["dynamodb"]:
+                record["dynamodb"][image] = _base64_binaries(record["dynamodb"][image])
         # moto stamps every record "us-east-1"; Lambda reports the table's own region.
         record["awsRegion"] = self._region
         record["eventSourceARN"] = self._stream_arn
         return record
+
+    def _window_fields(self, shard: _ShardState) -> dict[str, Any]:
+        """What a mapping with a tumbling window adds to each event: the shard, the window and its
+        state. (The window's final, record-less invocation is not emulated.)"""
+        now = int(datetime.now(UTC).timestamp())
+        start = now - now % self._window_seconds
+
+        def iso(seconds: int) -> str:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return {
+            "shardId": shard.shard_id,
+            "eventSourceARN": self._stream_arn,
+            "window": {"start": iso(start), "end": iso(start + self._window_seconds)},
+            "state": {},
+            "isFinalInvokeForWindow": False,
+            "isWindowTerminatedEarly": False,
+        }
 
     def _invoke(self, event: dict[str, Any], sequences: set[str]) -> tuple[str | None, str | None]:
         """Run the handler once; returns (lowest failed sequence number or None, function error)."""
@@ -489,3 +518,16 @@ class SQSPoller:
                     chunk[int(failure["Id"])][0],
                     failure.get("Code"),
                 )
+
+
+def _base64_binaries(value: Any) -> Any:
+    """A typed DynamoDB value with every B / BS as base64 text (the wire form of the stream API)."""
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value

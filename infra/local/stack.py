@@ -142,13 +142,9 @@ def start(
     os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
-    # Functions find their queues by URL, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL, ...
-    os.environ.update(
-        {
-            f"{queue.upper().replace('-', '_')}_QUEUE_URL": resources[f"queue:{queue}"]
-            for queue in topology.QUEUES
-        }
-    )
+    # Functions find their resources by name, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL,
+    # TICKET_EVENTS_TOPIC_ARN, EVIDENCE_BUCKET, TICKET_STATE_MACHINE_ARN, ...
+    os.environ.update(resource_environment(resources))
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
@@ -242,7 +238,42 @@ def _create_resources() -> dict[str, str]:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources[f"bucket:{bucket}"] = name
+    _create_state_machines(resources)
     return resources
+
+
+def _create_state_machines(resources: dict[str, str]) -> None:
+    """Each state machine of the topology from its ASL file, its placeholders substituted by the same
+    function the CDK app uses; moto's server executes them (MOTO_PORT tells it where its services are)."""
+    import boto3
+
+    from infra.local.gateway import LOCAL_ACCOUNT_ID, partition_for
+    from infra.statemachines import definition
+
+    partition = partition_for(REGION)
+    resources["partition"] = partition
+    stepfunctions = boto3.client("stepfunctions")
+    for machine in topology.STATE_MACHINES:
+        values = {placeholder: resources[ref] for placeholder, ref in machine.placeholders}
+        arn = stepfunctions.create_state_machine(
+            name=f"{TABLE_PREFIX}-{machine.name}",
+            definition=definition(machine.name, values),
+            roleArn=f"arn:{partition}:iam::{LOCAL_ACCOUNT_ID}:role/{TABLE_PREFIX}-{machine.name}",
+            type="STANDARD",
+        )["stateMachineArn"]
+        resources[f"statemachine:{machine.name}"] = arn
+
+
+def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
+    """What functions learn about the stack's resources from their environment, as the CDK app sets it."""
+    env = {}
+    for key, value in resources.items():
+        kind, _, name = key.partition(":")
+        if kind in ("topic", "bucket", "queue"):
+            env[topology.resource_env_name(kind, name)] = value
+    for machine in topology.STATE_MACHINES:
+        env[machine.env] = resources[f"statemachine:{machine.name}"]
+    return env
 
 
 def _load_demo(province: str) -> None:
@@ -277,6 +308,7 @@ def _start_pollers(
                 batch_size=source.batch_size,
                 max_retry_attempts=source.max_retry_attempts,
                 on_failure=send_to_failure_queue,
+                tumbling_window_seconds=source.tumbling_window_seconds,
             )
         elif source.kind == "sqs":
             poller = SQSPoller(

@@ -9,14 +9,17 @@ from pathlib import Path
 from functions.core.domain.province import ProvinceConfig
 from infra.provinces.deploy import DeployConfig
 from infra.provinces.guizhou import GUIZHOU, GUIZHOU_DEPLOY
+from infra.provinces.huanggang import HUANGGANG
 from infra.provinces.ningxia import NINGXIA, NINGXIA_DEPLOY
 
 PROVINCES: dict[str, ProvinceConfig] = {
     "guizhou": GUIZHOU,
+    "huanggang": HUANGGANG,
     "ningxia": NINGXIA,
 }
 
-# The provinces the CDK app deploys: `cdk synth -c province=<name>`.
+# The provinces the CDK app deploys: `cdk synth -c province=<name>`. A province without a deployment
+# (huanggang: an example of ticket policy) is configuration only.
 DEPLOYMENTS: dict[str, DeployConfig] = {
     "guizhou": GUIZHOU_DEPLOY,
     "ningxia": NINGXIA_DEPLOY,

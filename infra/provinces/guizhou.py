@@ -30,7 +30,14 @@ GUIZHOU = ProvinceConfig(
         ),
     ),
     index=IndexRule(scores={5: 10, 4: 8, 3: 6, 2: 4, 1: 2}, initial=10.0, prior_weight=1.0),
-    deadlines=Deadlines(contact=1, simple=1, general=5, complex=15),
+    deadlines=Deadlines(contact=1, simple=1, general=5, complex=15, remind_before_hours=4),
+    # A rating naming only a region is answered by the nearest administration office (政务服务中心).
+    administration_offices={
+        "520000000000": "D52000001",
+        "520100000000": "D52010001",
+        "520102000000": "D52010201",
+        "520103000000": "D52010301",
+    },
     sms=SmsTexts(
         invitation="【贵州政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",

@@ -12,13 +12,14 @@ import time
 import traceback
 from collections.abc import Callable
 
-from tests.bench import cost_model, dynamodb_cost, http_load, import_time, rate_inprocess
+from tests.bench import cost_model, directory_changes, dynamodb_cost, http_load, import_time, rate_inprocess
 
 BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("rate_inprocess", rate_inprocess.main),
     ("dynamodb_cost", dynamodb_cost.main),
     ("import_time", import_time.main),
     ("http_load", http_load.main),
+    ("directory_changes", directory_changes.main),
     ("cost_model", cost_model.main),
 )
 

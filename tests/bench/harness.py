@@ -59,7 +59,7 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def bench_settings() -> Settings:
+def bench_settings(directory_jobs_queue_url: str = "") -> Settings:
     """The function's settings as the deployment would give them, through the same parser."""
 
     def secret() -> str:
@@ -70,6 +70,7 @@ def bench_settings() -> Settings:
             "PROVINCE_CONFIG": province().to_json(),
             "PERSONAL_DATA_SECRET": secret(),
             "TABLE_PREFIX": TABLE_PREFIX,
+            "DIRECTORY_JOBS_QUEUE_URL": directory_jobs_queue_url,
         }
     )
 
@@ -137,10 +138,14 @@ class InProcessStack:
 
     def post_rating(self, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """One request, as API Gateway would send it; answers the status and the JSON body."""
+        return self.send("POST", "/v1/ratings", body, RATING_HEADERS)
+
+    def send(
+        self, method: str, path: str, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
         with contextlib.redirect_stdout(self.sink):
-            status, _, payload = self.gateway.handle(
-                "POST", "/v1/ratings", RATING_HEADERS, json.dumps(body, ensure_ascii=False).encode()
-            )
+            status, _, payload = self.gateway.handle(method, path, headers, raw)
         return status, json.loads(payload)
 
     def new_execution_environment(self) -> wiring.Runtime:
@@ -148,6 +153,12 @@ class InProcessStack:
         self.runtime = wiring.build(self.settings, self.client)
         wiring.use(self.runtime)
         return self.runtime
+
+
+def client_for(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
 
 
 @contextlib.contextmanager
@@ -166,7 +177,8 @@ def in_process_stack() -> Iterator[InProcessStack]:
         client = clients.dynamodb.__wrapped__()
         for spec in TABLES:
             client.create_table(**spec.create_table_request(spec.physical_name(TABLE_PREFIX)))
-        settings = bench_settings()
+        queue_url = client_for("sqs").create_queue(QueueName=f"{TABLE_PREFIX}-directory-jobs")["QueueUrl"]
+        settings = bench_settings(queue_url)
         runtime = wiring.build(settings, client)
         wiring.use(runtime)
         try:

@@ -827,9 +827,9 @@ def test_a_csv_import_answers_counts(api: Api, admin_headers: dict[str, str]) ->
 
     # Then the first creates both, the second changes nothing, and the window has its path
     assert first.status == 200, first
-    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0, "job_id": None}
     assert second.status == 200, second
-    assert second.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert second.json() == {"created": 0, "updated": 0, "unchanged": 2, "job_id": None}
     entry = api.get(f"/v1/directory/window/{window}", admin_headers)
     assert entry.status == 200, entry
     assert [s["code"] for s in entry.json()["path"]] == [window, department, "520102000000", CITY, PROVINCE]

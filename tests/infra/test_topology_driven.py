@@ -5,52 +5,43 @@ still passes cdk-nag."""
 
 from __future__ import annotations
 
+import json
 import os
-from pathlib import Path
 
 import pytest
 
 from infra import topology
-from infra.topology import EventSource, Needs, StateMachine, Subscription
+from infra.topology import EventSource, Needs, Subscription
 
-ASL = Path(__file__).parent / "fixtures" / "workflow.asl.json"
 HANDLER = "functions.rate.app:app"  # any importable handler: these tests never run the code
 
 
 @pytest.fixture(scope="module")
 def future(tmp_path_factory):
+    """The real topology (ticket state machine, stream and queue consumers, a subscription) plus what
+    the SMS side will add: a queue subscribed to ticket events, its consumer, and a stream consumer."""
     from aws_cdk.assertions import Template
 
     from infra.app import build_app
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HAOCHAPING_BUNDLE", "source")
-        patch.setattr(topology, "TOPICS", (*topology.TOPICS, "ticket-events"))
-        patch.setattr(topology, "QUEUES", (*topology.QUEUES, "sms-notifications", "ticket-tasks"))
-        patch.setattr(topology, "SUBSCRIPTIONS", (Subscription("ticket-events", "sms-notifications"),))
+        patch.setattr(topology, "QUEUES", (*topology.QUEUES, "sms-notifications"))
+        patch.setattr(
+            topology,
+            "SUBSCRIPTIONS",
+            (*topology.SUBSCRIPTIONS, Subscription("ticket-events", "sms-notifications")),
+        )
         patch.setattr(
             topology,
             "EVENT_SOURCES",
             (
+                *topology.EVENT_SOURCES,
                 EventSource(
-                    "index", HANDLER, "dynamodb-stream", "ratings", batch_size=500, max_retry_attempts=5
-                ),
-                EventSource(
-                    "tickets", HANDLER, "dynamodb-stream", "ratings", needs=Needs(starts=("ticket",))
+                    "sms-stream", HANDLER, "dynamodb-stream", "ratings", batch_size=500, max_retry_attempts=5
                 ),
                 EventSource(
                     "sms", HANDLER, "sqs", "sms-notifications", batch_size=10, needs=Needs(reads=("cases",))
-                ),
-            ),
-        )
-        patch.setattr(
-            topology,
-            "STATE_MACHINES",
-            (
-                StateMachine(
-                    "ticket",
-                    str(ASL),
-                    needs=Needs(writes=("ratings",), publishes=("ticket-events",), sends=("ticket-tasks",)),
                 ),
             ),
         )
@@ -75,7 +66,12 @@ def test_each_stream_consumer_is_a_function_with_a_bounded_mapping_and_an_on_fai
         q for q, p in queues.items() if p["Properties"]["QueueName"] == "haochaping-ningxia-stream-failures"
     ]
     mappings = future.find_resources("AWS::Lambda::EventSourceMapping")
-    for name, batch, retries in (("index", 500, 5), ("tickets", 100, 3)):
+    consumers = [
+        (s.function, s.batch_size, s.max_retry_attempts)
+        for s in topology.EVENT_SOURCES
+        if s.kind == "dynamodb-stream"
+    ]
+    for name, batch, retries in [*consumers, ("sms-stream", 500, 5)]:
         logical_id, _ = _function(future, name)
         (mapping,) = [
             m["Properties"]
@@ -116,16 +112,20 @@ def test_the_subscription_delivers_raw_messages_to_the_queue(future):
         for s in future.find_resources("AWS::SNS::Subscription").values()
         if s["Properties"]["Protocol"] == "sqs"
     ]
-    assert len(subscriptions) == 1 and subscriptions[0]["RawMessageDelivery"] is True
+    assert len(subscriptions) == len(topology.SUBSCRIPTIONS) + 1
+    assert all(s["RawMessageDelivery"] is True for s in subscriptions)
 
 
 def test_the_state_machine_is_the_asl_file_with_its_placeholders_filled_its_own_role_and_logs(future):
+    from infra import statemachines
+
     (machine,) = future.find_resources("AWS::StepFunctions::StateMachine").values()
     props = machine["Properties"]
     assert props["StateMachineType"] == "STANDARD"
-    substitutions = props["DefinitionSubstitutions"]
-    assert set(substitutions) >= {"RatingsTable", "TicketEventsTopicArn", "TicketTasksQueueUrl", "Partition"}
-    assert substitutions["Partition"] == {"Ref": "AWS::Partition"}
+    rendered = json.dumps(props["DefinitionString"])
+    for placeholder in statemachines.placeholders("ticket"):
+        assert "${" + placeholder + "}" not in rendered
+    assert '{"Ref": "AWS::Partition"}' in rendered
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
     assert props.get("TracingConfiguration", {}).get("Enabled") in (None, False)  # no X-Ray in aws-cn
@@ -135,42 +135,49 @@ def test_the_state_machine_is_the_asl_file_with_its_placeholders_filled_its_own_
         for f in future.find_resources("AWS::Lambda::Function").values()
     }
     assert role not in lambda_roles
+    actions = {
+        a
+        for p in future.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"dynamodb:UpdateItem", "sqs:SendMessage", "sns:Publish"} <= actions
+    assert not any(a.startswith(("lambda:", "s3:", "secretsmanager:")) for a in actions)
+
+
+def _actions(template, function_name):
+    _, fn = _function(template, function_name)
+    role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    return {
+        a
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
 
 
 def test_grants_follow_needs_only(future):
-    def actions_of(function_name):
-        _, fn = _function(future, function_name)
-        role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-        policies = [
-            p["Properties"]["PolicyDocument"]["Statement"]
-            for p in future.find_resources("AWS::IAM::Policy").values()
-            if {"Ref": role} in p["Properties"]["Roles"]
-        ]
-        return {
-            a
-            for statements in policies
-            for s in statements
-            for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-        }
-
-    tickets = actions_of("tickets")
-    assert "states:StartExecution" in tickets and "states:SendTaskSuccess" in tickets
-    assert not any(
-        a.startswith("dynamodb:PutItem") for a in tickets
-    )  # the stream is read, the table not written
-    sms = actions_of("sms")
+    tickets = _actions(future, "tickets-events")  # the stream consumer of the tickets side
+    assert {"states:StartExecution", "states:SendTaskSuccess", "states:DescribeExecution"} <= tickets
+    assert "sns:Publish" in tickets and "s3:PutObject" in tickets and "s3:GetObject" not in tickets
+    sms = _actions(future, "sms")
     assert "dynamodb:GetItem" in sms and "dynamodb:PutItem" not in sms
-    assert not any(a.startswith("states:") for a in sms)
-    index = actions_of("index")
-    assert "dynamodb:GetRecords" in index and not any(a.startswith("sns:") for a in index)
+    assert not any(a.startswith(("states:", "secretsmanager:")) for a in sms)
+    index = _actions(future, "index-events")
+    assert "dynamodb:GetRecords" in index and not any(a.startswith(("sns:", "states:", "s3:")) for a in index)
+    log = _actions(future, "ticket-events-log")
+    assert not any(a.startswith(("dynamodb:", "secretsmanager:", "sns:")) for a in log)
 
 
 def test_new_resources_get_their_alarms(future):
     names = {a["Properties"]["AlarmName"] for a in future.find_resources("AWS::CloudWatch::Alarm").values()}
     prefix = "haochaping-ningxia"
-    for function in ("index", "tickets", "sms"):
+    for function in ("index-events", "tickets-events", "sms", "sms-stream"):
         assert f"{prefix}-{function}-Fault-Count-Critical" in names
-    assert any(n.startswith(f"{prefix}-index-") and "Iterator" in n for n in names)
+        if function != "sms":
+            assert f"{prefix}-{function}-Iterator-Age-Max-Critical" in names
     for queue in ("sms-notifications", "ticket-tasks"):
         assert f"{prefix}-{queue}-DLQ-Queue-Message-Count-Max-Critical" in names
         assert f"{prefix}-{queue}-Queue-Message-Age-Max-Warning" in names

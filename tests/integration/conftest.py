@@ -20,6 +20,7 @@ from infra.local.gateway import LocalApiGateway
 from infra.local.identity import LocalIdentityProvider
 from infra.provinces import GUIZHOU, demo_directory_csv
 from tests.gateway import TEST_API_KEYS, GatewayClient, trusted_identity
+from tests.integration.ticket_stack import ticket_stack  # noqa: F401  (a fixture for the ticket tests)
 
 PREFIX = "it"
 

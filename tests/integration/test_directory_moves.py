@@ -48,8 +48,10 @@ def deliver_queued_chunks(rate_stack: Any, limit: int = 100) -> int:
 
 def paths_of_a_new_rating(api: Any, rate_stack: Any, rating_id: str) -> set[str]:
     """Rate the county's staff member; answers the paths the stored rating counts for."""
-    rating = {"channel": "pc", "satisfaction": 5, "subjects": {"staff": COUNTY_STAFF}, "rating_id": rating_id}
-    status, _ = post_rating(api, {**rating, "subjects": {"staff": COUNTY_STAFF, "department": "D52018101"}})
+    subjects = {"staff": COUNTY_STAFF, "department": "D52018101"}
+    status, _ = post_rating(
+        api, {"channel": "pc", "satisfaction": 5, "subjects": subjects, "rating_id": rating_id}
+    )
     assert status == 201
     return {p["S"] for p in rate_stack.raw_rating(rating_id)["paths"]["L"]}
 
@@ -125,11 +127,19 @@ def test_moving_a_county_is_a_job_whose_progress_can_be_read(api, rate_stack, mo
 
 
 def test_a_job_is_read_by_admins_only_and_by_a_well_formed_id(api, rate_stack):
-    assert api.http.get("/v1/directory/jobs/0000000000000000", headers=admin(rate_stack)).status_code == 404
+    assert (
+        api.http.get(
+            "/v1/directory/jobs/00000000-0000-0000-0000-000000000000", headers=admin(rate_stack)
+        ).status_code
+        == 404
+    )
     bad = api.http.get("/v1/directory/jobs/not%20a%20job", headers=admin(rate_stack))
     assert (bad.status_code, json.loads(bad.body)["error"]) == (400, "validation")
     # a channel key is no person: the gateway refuses it before the function, as API Gateway would
-    assert api.http.get("/v1/directory/jobs/0000000000000000", headers=CHANNEL).status_code == 401
+    assert (
+        api.http.get("/v1/directory/jobs/00000000-0000-0000-0000-000000000000", headers=CHANNEL).status_code
+        == 401
+    )
 
 
 def test_directory_refusals_say_what_is_wrong(api, rate_stack):

@@ -294,3 +294,32 @@ def test_paths_are_exactly_the_named_subjects_and_their_ancestors(
     assert len(resolved.paths) == len(set(resolved.paths))
     assert resolved.department == department
     assert f"region#{GUIZHOU.code}" in resolved.paths
+
+
+def test_a_job_whose_message_was_lost_resumes_at_the_next_move():
+    # Given a queue that is down when a window with staff is moved
+    service = MemoryDirectoryService(demo_directory())
+    service.queue.send = lambda job_id: (_ for _ in ()).throw(ConnectionError("queue unavailable"))
+    with pytest.raises(ConnectionError):
+        service.put("window", "W5201020101", {"name": "窗口", "parent": "D52010202"})
+    (job,) = service.jobs.jobs.values()
+    assert job.status == "running"
+
+    # When the queue is back and an admin tries another move
+    service.queue.send = service.queue.sent.append
+    with pytest.raises(Conflict):
+        service.put("window", "W5201020102", {"name": "窗口", "parent": "D52010202"})
+
+    # Then the stalled job was queued again and runs to its end, after which moves may start
+    assert service.queue.sent == [job.job_id]
+    service.run_jobs()
+    assert service.get("staff", "S520102010101").nearest(K.DEPARTMENT).code == "D52010202"
+    assert service.put("window", "W5201020102", {"name": "窗口", "parent": "D52010202"}).job is not None
+
+
+def test_a_move_whose_entry_cannot_be_written_ends_its_job():
+    service = MemoryDirectoryService(demo_directory())
+    service.store.put = lambda entry: (_ for _ in ()).throw(ConnectionError("table unavailable"))
+    with pytest.raises(ConnectionError):
+        service.put("window", "W5201020101", {"name": "窗口", "parent": "D52010202"})
+    assert [job.status for job in service.jobs.jobs.values()] == ["done"] and service.queue.sent == []

@@ -18,11 +18,15 @@ never rewrite the same paths."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
 from functions.core.domain.directory import CONTAINER_KINDS, DirectoryEntry, SubjectRef
+
+# A job's id as the service makes them (a UUID); anything else is refused before a lookup.
+JOB_ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
 # Children read and rewritten per query: one DynamoDB batch write.
 PAGE_SIZE = 25
@@ -83,6 +87,10 @@ class JobStore(Protocol):
         ...
 
     def get(self, job_id: str) -> DirectoryJob | None: ...
+
+    def running(self) -> DirectoryJob | None:
+        """The directory job that holds the directory, if one does."""
+        ...
 
     def save(self, job: DirectoryJob, expected_version: int) -> bool:
         """Store the job if its stored version is still `expected_version`; False if another worker

@@ -5,6 +5,7 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -19,12 +20,11 @@ from functions.core.domain.directory import (
     parse_kind,
     plan_entry,
 )
-from functions.core.domain.directory_jobs import DirectoryJob, JobQueue, JobStore, new_job
-from functions.core.domain.errors import NotFound, UnknownSubject, ValidationFailed
+from functions.core.domain.directory_jobs import JOB_ID, DirectoryJob, JobQueue, JobStatus, JobStore, new_job
+from functions.core.domain.errors import Conflict, NotFound, UnknownSubject, ValidationFailed
 from functions.core.domain.regions import is_within, region_level
 
 MAX_IMPORT_ROWS = 50_000
-_JOB_ID_CHARS = frozenset("0123456789abcdef-")
 
 
 class DirectoryStore(Protocol):
@@ -97,7 +97,8 @@ class DirectoryService:
         job = None
         if previous is not None and previous.ancestors != entry.ancestors and self._has_children(entry):
             job = self._start_job([entry])
-        self._store.put(entry)
+        with self._abandoned_unless_written(job):
+            self._store.put(entry)
         if job is not None:
             self._queue.send(job.job_id)
         return PutOutcome(entry, previous is None, job)
@@ -108,8 +109,8 @@ class DirectoryService:
         return entry.as_dict(names)
 
     def job(self, job_id: str) -> DirectoryJob:
-        if not (8 <= len(job_id) <= 64) or not set(job_id) <= _JOB_ID_CHARS:
-            raise ValidationFailed({"job_id": "a job id as answered by a move (8-64 of 0-9 a-f -)"})
+        if not JOB_ID.fullmatch(job_id):
+            raise ValidationFailed({"job_id": "a job id as a move answered it (a UUID)"})
         job = self._jobs.get(job_id)
         if job is None:
             raise NotFound(f"no directory job {job_id}")
@@ -119,9 +120,34 @@ class DirectoryService:
         return entry.kind in CONTAINER_KINDS and bool(self._store.children_page(entry.ref, None, 1)[0])
 
     def _start_job(self, moved: list[DirectoryEntry]) -> DirectoryJob:
+        """Record the job that will move `moved`'s descendants. While another runs, the move is refused,
+        and the running job is queued again: a job whose message was lost (its queueing failed, or the
+        message went to a dead-letter queue) resumes from its cursor instead of holding the directory
+        forever. A duplicate message only repeats a chunk: saves are conditional on the version."""
+        running = self._jobs.running()
+        if running is not None:
+            self._queue.send(running.job_id)
+            raise Conflict(
+                f"another directory move is still running (job {running.job_id}); try again when it is done"
+            )
         job = new_job(self._new_id(), moved, self._now())
         self._jobs.start(job)
         return job
+
+    @contextmanager
+    def _abandoned_unless_written(self, job: DirectoryJob | None) -> Iterator[None]:
+        """If the moved entries cannot be written, their job must not run (it would give descendants a
+        path their ancestor does not have): it is ended at once, freeing the directory."""
+        try:
+            yield
+        except Exception:
+            if job is not None:
+                now = self._now()
+                ended = job._replace(
+                    stack=(), status=JobStatus.DONE, version=job.version + 1, updated_at=now, finished_at=now
+                )
+                self._jobs.save(ended, expected_version=job.version)
+            raise
 
     def get(self, kind_name: str, raw_code: str) -> DirectoryEntry:
         kind = parse_kind(kind_name)
@@ -172,7 +198,8 @@ class DirectoryService:
         moved_refs = {e.ref for e in moved}
         roots = [e for e in moved if not moved_refs.intersection(e.ancestors) and self._has_children(e)]
         job = self._start_job(roots) if roots else None
-        self._store.put_many(changed)
+        with self._abandoned_unless_written(job):
+            self._store.put_many(changed)
         if job is not None:
             self._queue.send(job.job_id)
         updated = sum(entry.ref in existing for entry in changed)

@@ -4,8 +4,9 @@ Instances live in infra/provinces/; functions receive one as JSON (see core.sett
 once at start. Code never branches on which province it serves."""
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -43,6 +44,17 @@ class Deadlines(NamedTuple):
     remind_before_hours: int = 4
 
 
+class WarningPolicy(NamedTuple):
+    """Early-warning rules (functions/index/warning_rules.py says what each number means)."""
+
+    alpha: float = 0.001  # one-sided binomial tail of a day's bad ratings against the department's own rate
+    baseline_days: int = 30
+    recent_days: int = 7
+    min_day_ratings: int = 10
+    min_baseline_ratings: int = 30
+    index_drop: float = 0.5  # index points lost between the baseline and the recent days
+
+
 class SmsTexts(NamedTuple):
     """Texts sent to applicants and departments. `{placeholders}` are filled at send time."""
 
@@ -65,10 +77,18 @@ class ProvinceConfig:
     sms: SmsTexts
     index: IndexRule = IndexRule()
     deadlines: Deadlines = Deadlines()
+    warnings: WarningPolicy = WarningPolicy()
     timezone: str = "Asia/Shanghai"
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
     local_holidays: tuple[str, ...] = ()
+    # Where the province keeps business hours, a period ends at this closing time ("HH:MM") of its last
+    # working day instead of at 24:00.
+    closing_time: str | None = None
+    # Region code (12 digits) -> the department code of that region's administration office (政务服务
+    # 中心), which answers a bad rating that names a region but no department; the nearest one up the
+    # region's chain does.
+    administration_offices: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (
@@ -85,6 +105,21 @@ class ProvinceConfig:
         for name in ("contact", "simple", "general", "complex"):
             if getattr(self.deadlines, name) < 1:
                 raise ValueError(f"deadline {name} must be at least 1 working day")
+        if self.deadlines.remind_before_hours < 0:
+            raise ValueError("remind_before_hours cannot be negative")
+        if self.closing_time is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.closing_time):
+            raise ValueError("closing_time must be HH:MM")
+        for region in self.administration_offices:
+            if normalise_region_code(region) != region:
+                raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
+
+    def administration_office(self, regions: list[str]) -> str | None:
+        """The office answering for the most specific of `regions` that has one."""
+        for region in sorted(regions, key=lambda code: region_level(code), reverse=True):
+            office = self.administration_offices.get(region)
+            if office is not None:
+                return office
+        return None
 
     def to_json(self) -> str:
         data = {
@@ -94,9 +129,12 @@ class ProvinceConfig:
             "sms": self.sms._asdict(),
             "index": {**self.index._asdict(), "scores": dict(self.index.scores)},
             "deadlines": self.deadlines._asdict(),
+            "warnings": self.warnings._asdict(),
             "timezone": self.timezone,
             "allow_follow_up": self.allow_follow_up,
             "local_holidays": self.local_holidays,
+            "closing_time": self.closing_time,
+            "administration_offices": dict(self.administration_offices),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -115,9 +153,12 @@ class ProvinceConfig:
             sms=SmsTexts(**sms),
             index=IndexRule(**index),
             deadlines=Deadlines(**data.get("deadlines", {})),
+            warnings=WarningPolicy(**data.get("warnings", {})),
             timezone=data.get("timezone", "Asia/Shanghai"),
             allow_follow_up=bool(data.get("allow_follow_up", False)),
             local_holidays=tuple(data.get("local_holidays", ())),
+            closing_time=data.get("closing_time"),
+            administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
         )
 
     @classmethod

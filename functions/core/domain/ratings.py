@@ -312,6 +312,9 @@ class Rating(NamedTuple):
     follow_up: bool = False
     # The label of the channel key that sent it (never the key), so a province can audit a channel.
     channel_key: str | None = None
+    # The ticket's outcome as the tickets function writes it onto the rating (COMMON.md contract 2);
+    # None until the ticket exists.
+    ticket: Mapping[str, str | bool] | None = None
 
     @property
     def good(self) -> bool:

@@ -59,6 +59,12 @@ class DynamoJobs:
         ).get("Item")
         return item_to_job(item) if item and job_id != LOCK else None
 
+    def running(self) -> DirectoryJob | None:
+        lock = self._client.get_item(
+            TableName=self._table, Key={"job_id": {"S": LOCK}}, ConsistentRead=True
+        ).get("Item")
+        return self.get(lock["holder"]["S"]) if lock else None
+
     def save(self, job: DirectoryJob, expected_version: int) -> bool:
         put = {
             "Put": {

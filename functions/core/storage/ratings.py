@@ -217,4 +217,11 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
         channel_key=item.get("channel_key", {}).get("S"),
+        ticket=_ticket_outcome(item.get("ticket")),
     )
+
+
+def _ticket_outcome(attribute: Mapping[str, Any] | None) -> dict[str, str | bool] | None:
+    if not attribute:
+        return None
+    return {name: value.get("S", value.get("BOOL")) for name, value in attribute["M"].items()}

@@ -94,4 +94,25 @@ DIRECTORY = TableSpec(
 # kind of job that must not run twice at once.
 JOBS = TableSpec("jobs", Key("job_id"))
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, JOBS)
+# Counters of the indices: one item per subject (kind#code) and bucket (d#YYYY-MM-DD, m#YYYY-MM; a
+# family of fields kept apart is prefixed, hw|d#...), flat numeric fields added by the ratings stream,
+# and per stream shard the high-water mark of the records applied (attributes named @<shard>).
+COUNTERS = TableSpec("counters", Key("subject"), Key("bucket"))
+
+
+# Each year's working-day calendar as loaded by operators (PUT /v1/calendar/{year}); a year absent here
+# comes from the library seed or the rule (functions/core/calendar_seed.py).
+CALENDAR = TableSpec("calendar", Key("year", "N"))
+
+# Bad-rating tickets by id (ticket_id_for(rating_id)); by_department lists a department's tickets.
+TICKETS = TableSpec(
+    "tickets",
+    Key("ticket_id"),
+    indexes=(GlobalIndex("by_department", Key("department"), Key("received_at")),),
+)
+
+# Every ticket's trail (终身备案): one item per action, only ever put with attribute_not_exists, never
+# updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
+TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
+
+TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, JOBS, COUNTERS, CALENDAR, TICKETS, TICKET_TRAIL)

@@ -1,0 +1,183 @@
+"""The index function's routes for the public disclosure, hot words, profiles and early warnings
+(API.md: Public, `GET /v1/hotwords/...`; profiles and warnings are this project's, in the OpenAPI
+document). `register(app)` adds them to the index app; each view parses, calls a service and shapes
+the answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalice import Response
+
+from functions.core.domain.directory import SubjectKind
+from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.regions import InvalidRegionCode, normalise_region_code
+from functions.core.http.api import json_response, query_param
+from functions.core.http.app import Access, ProjectApp
+from functions.core.http.auth import Caller, Role, authenticate, may_see, require_person
+from functions.core.runtime import Lazy
+from functions.index import analysis_wiring
+from functions.index.hotwords import parse_polarity, top_words
+from functions.index.profiles import Profiles, parse_profile_kind
+from functions.index.public import CACHE_SECONDS, HOT_WORDS_FAMILY, PublicSummary
+from functions.index.warnings import PENDING_RULES, RULES, EarlyWarnings
+
+PAGE = Path(__file__).with_name("page") / "public.html"
+HOT_WORDS_LIMIT = 50
+
+_summary: Lazy[PublicSummary] = Lazy(
+    lambda: PublicSummary(
+        analysis_wiring.analysis().figures,
+        analysis_wiring.analysis().store,
+        analysis_wiring.analysis().settings.province,
+    )
+)
+
+
+def summary_service() -> PublicSummary:
+    """One per process (it caches answers), rebuilt when another index runtime is installed."""
+    service = _summary.get()
+    if service.figures is not analysis_wiring.analysis().figures:
+        _summary.use(None)
+        service = _summary.get()
+    return service
+
+
+@cache
+def page_bytes() -> bytes:
+    return PAGE.read_bytes()
+
+
+def register(app: ProjectApp) -> None:
+    def caller() -> Caller:
+        return authenticate(app.current_request.headers, analysis_wiring.analysis().settings)
+
+    def period() -> Any:
+        from functions.index.figures import parse_period
+
+        request = app.current_request
+        return parse_period(query_param(request, "from"), query_param(request, "to"))
+
+    def today() -> date:
+        return datetime.now(ZoneInfo(analysis_wiring.analysis().settings.province.timezone)).date()
+
+    def entry_in_scope(person: Caller, kind: str, code: str) -> Any:
+        entry = analysis_wiring.analysis().directory.get(kind, code)  # 404 unknown, 422 outside
+        if not may_see(person, tuple(step.ref.key for step in entry.path)):
+            raise Forbidden(f"{entry.kind.value} {entry.code} is outside your scope")
+        return entry
+
+    @app.route("/public", methods=["GET"], access=Access.PUBLIC)
+    def public_page() -> Response:
+        return Response(
+            body=page_bytes().decode("utf-8"),
+            status_code=200,
+            headers={
+                "Content-Type": "text/html; charset=utf-8",
+                "Cache-Control": "public, max-age=300",
+                "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
+                "style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @app.route("/v1/public/summary", methods=["GET"], access=Access.PUBLIC)
+    def public_summary() -> Response:
+        body = summary_service().summary(period())
+        return json_response(body, headers={"Cache-Control": f"public, max-age={CACHE_SECONDS}"})
+
+    @app.route("/v1/hotwords/{kind}/{code}", methods=["GET"], access=Access.PERSON)
+    def hot_words(kind: str, code: str) -> Response:
+        person = caller()
+        require_person(person)
+        request = app.current_request
+        polarity = parse_polarity(query_param(request, "polarity"))
+        chosen = period()
+        entry = entry_in_scope(person, kind, code)
+        fields = analysis_wiring.analysis().figures.counts(entry.ref.key, chosen, HOT_WORDS_FAMILY)
+        return json_response(top_words(fields, polarity, HOT_WORDS_LIMIT))
+
+    @app.route("/v1/profiles/{kind}/{code}", methods=["GET"], access=Access.PERSON)
+    def profile(kind: str, code: str) -> Response:
+        person = caller()
+        require_person(person)
+        profile_kind = parse_profile_kind(kind)
+        entry = entry_in_scope(person, profile_kind.value, code)
+        wired = analysis_wiring.analysis()
+        profiles = Profiles(wired.figures, wired.store, wired.settings.province)
+        return json_response(profiles.profile(entry, today()))
+
+    @app.route("/v1/warnings", methods=["GET"], access=Access.PERSON)
+    def warnings() -> Response:
+        person = caller()
+        require_person(person)
+        request = app.current_request
+        wired = analysis_wiring.analysis()
+        day = _parse_day(query_param(request, "date")) or today()
+        service = EarlyWarnings(wired.figures, wired.store, wired.settings.province)
+        raw_region = query_param(request, "region")
+        if person.role is Role.DEPARTMENT and raw_region is None:
+            departments = [wired.directory.get(SubjectKind.DEPARTMENT.value, person.scope or "")]
+            scope = {"department": person.scope}
+        else:
+            region = (
+                _parse_region(raw_region) if raw_region else (person.scope or wired.settings.province.code)
+            )
+            entry = entry_in_scope(person, SubjectKind.REGION.value, region)
+            departments = [
+                d
+                for d in service.departments_under(entry.code)
+                if may_see(person, tuple(s.ref.key for s in d.path))
+            ]
+            scope = {"region": entry.code}
+        return json_response(
+            {
+                **scope,
+                "date": day.isoformat(),
+                "rules": list(RULES),
+                "pending_rules": list(PENDING_RULES),
+                "departments_checked": len(departments),
+                "warnings": service.evaluate(departments, day),
+            }
+        )
+
+
+def _parse_day(raw: str | None) -> date | None:
+    if raw is None:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed({"date": "a date YYYY-MM-DD"}) from None
+
+
+def _parse_region(raw: str) -> str:
+    try:
+        return normalise_region_code(raw)
+    except InvalidRegionCode:
+        raise ValidationFailed({"region": "a region code of 6, 9 or 12 digits"}) from None
+
+
+def scheduled(event: Any, context: Any) -> dict[str, int]:
+    """Daily schedule: evaluate every department of the province for yesterday (a whole day) and emit
+    the warning counts as metrics."""
+    from datetime import timedelta
+
+    from functions.core.observability import end_request
+    from functions.index.warnings import check_province
+
+    wired = analysis_wiring.analysis()
+    province = wired.settings.province
+    day = datetime.now(ZoneInfo(province.timezone)).date() - timedelta(days=1)
+    try:
+        return check_province(
+            EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day
+        )
+    finally:
+        end_request()

@@ -1,0 +1,37 @@
+"""Builds the index function's services from its settings, once per process; tests and the local stack
+may hand in their own."""
+
+from typing import Any, NamedTuple
+
+from functions.core.domain.directory_service import DirectoryService
+from functions.core.runtime import Lazy
+from functions.core.settings import Settings, settings
+from functions.core.storage import clients
+from functions.core.storage.directory import CachedDirectory, DynamoDirectory
+from functions.index.counters import DynamoCounters
+from functions.index.figures import FigureReader
+
+
+class Runtime(NamedTuple):
+    settings: Settings
+    counters: DynamoCounters
+    figures: FigureReader
+    directory: DirectoryService
+
+
+def build(config: Settings, dynamodb: Any) -> Runtime:
+    counters = DynamoCounters(dynamodb, config.counters_table)
+    directory = CachedDirectory(
+        DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
+    )
+    return Runtime(
+        settings=config,
+        counters=counters,
+        figures=FigureReader(counters),
+        directory=DirectoryService(directory, config.province.code),
+    )
+
+
+_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), clients.dynamodb()))
+runtime = _runtime.get
+use = _runtime.use
