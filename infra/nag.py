@@ -29,6 +29,14 @@ REASONS: dict[str, str] = {
         "Queries on a table's global secondary indexes: the grant is to that table's indexes only "
         "(<table>/index/*), which is how IAM names them."
     ),
+    "AwsSolutions-IAM5[sms]": (
+        "SNS SMS: Publish to a phone number has no resource ARN; only the SMS sender function has it, and "
+        "only in partitions with SNS SMS (China regions text through the province's gateway instead)."
+    ),
+    "AwsSolutions-IAM5[xray+sms]": (
+        "Two actions without a resource ARN: X-Ray's PutTraceSegments/PutTelemetryRecords, and SNS SMS "
+        "Publish to a phone number (this is the SMS sender, in a partition with SNS SMS)."
+    ),
     "AwsSolutions-IAM5[xray]": (
         "X-Ray's PutTraceSegments/PutTelemetryRecords take no resource ARN; AWS documents '*' for them."
     ),
@@ -97,6 +105,9 @@ def acknowledge(construct: IConstruct, rule: str, finding: str | None = None) ->
 
 
 def suppress(stack: ProvinceStack) -> None:
+    from infra.constructs.functions import deployed_functions
+
+    texting = {f.name for f in deployed_functions() if f.needs.texts_phones}
     for name, fn in stack.functions.functions.items():
         role = fn.role
         assert isinstance(role, iam.Role), name
@@ -107,8 +118,13 @@ def suppress(stack: ProvinceStack) -> None:
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]")
         _acknowledge_indexes(stack, target)
-        if stack.deploy.facts.xray_lambda:
+        texts = name in texting and stack.deploy.facts.sns_sms
+        if stack.deploy.facts.xray_lambda and texts:
+            acknowledge(target, "AwsSolutions-IAM5[xray+sms]", "AwsSolutions-IAM5[Resource::*]")
+        elif stack.deploy.facts.xray_lambda:
             acknowledge(target, "AwsSolutions-IAM5[xray]", "AwsSolutions-IAM5[Resource::*]")
+        elif texts:
+            acknowledge(target, "AwsSolutions-IAM5[sms]", "AwsSolutions-IAM5[Resource::*]")
         for machine in stack.workflow.machines:
             arn = f"arn:<AWS::Partition>:states:{stack.region}:{stack.account}:execution:{stack.stack_name}-{machine}:*"
             acknowledge(target, "AwsSolutions-IAM5[executions]", f"AwsSolutions-IAM5[Resource::{arn}]")
@@ -147,7 +163,7 @@ def suppress(stack: ProvinceStack) -> None:
     for secret in stack.messaging.secrets.values():
         acknowledge(secret, "AwsSolutions-SMG4")
     acknowledge(stack.messaging.access_logs, "AwsSolutions-S1")
-    for queue in stack.messaging.dead_letter_queues.values():
+    for queue in stack.messaging.failure_queues.values():
         acknowledge(queue, "AwsSolutions-SQS3")
 
 

@@ -15,7 +15,7 @@ from functions.core.domain.province import ProvinceConfig
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
-from infra.constructs.functions import Functions, deployed_functions, province_environment
+from infra.constructs.functions import Functions, SmsRoute, deployed_functions, province_environment
 from infra.constructs.messaging import Messaging
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.workflow import Workflow
@@ -96,6 +96,7 @@ class ProvinceStack(Stack):
             failure_queue=self.messaging.queues[topology.STREAM_FAILURE_QUEUE],
             retention=keep,
             tracing=tracing,
+            sms=SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url),
         )
         authorizer = self.functions.function(
             "authorizer",
@@ -137,17 +138,8 @@ class ProvinceStack(Stack):
             timeouts=timeouts,
             # Failure queues hold what could not be processed: any message there is an alarm. Work queues
             # alarm on their dead letters and on messages waiting too long.
-            failure_queues={
-                topology.STREAM_FAILURE_QUEUE: self.messaging.queues[topology.STREAM_FAILURE_QUEUE],
-                f"{topology.STREAM_FAILURE_QUEUE}-dlq": self.messaging.dead_letter_queues[
-                    topology.STREAM_FAILURE_QUEUE
-                ],
-            },
-            work_queues={
-                name: (queue, self.messaging.dead_letter_queues[name])
-                for name, queue in self.messaging.queues.items()
-                if name != topology.STREAM_FAILURE_QUEUE
-            },
+            failure_queues=self.messaging.failure_queues,
+            work_queues=self.messaging.work_queues,
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
         )

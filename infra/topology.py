@@ -26,6 +26,7 @@ class Needs:
     starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
     secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
     buckets: tuple[str, ...] = ()  # buckets written (uploads, presigned by the function)
+    texts_phones: bool = False  # publishes SMS to phone numbers through SNS where the partition can
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ class EventSource:
 
     function: str
     handler: str  # "module:attribute"
-    kind: str  # "dynamodb-stream" (source: a table's logical name) or "sqs" (source: a queue name)
+    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name) or "schedule"
+    # (source: an EventBridge schedule expression, e.g. "rate(5 minutes)"; the local stack runs it
+    # every LOCAL_SCHEDULE_SECONDS, default 1)
+    kind: str
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
@@ -78,6 +82,14 @@ TICKET_NEEDS = Needs(
     buckets=("evidence",),
 )
 
+# The SMS side: invitations, replies (a reply is a rating, through the rate service), texts out.
+SMS_NEEDS = Needs(
+    reads=("directory",),
+    writes=("sms", "cases", "ratings"),
+    publishes=("sms-outbound",),
+    secrets=(PERSONAL,),
+)
+
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
         "rate",
@@ -93,6 +105,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
         "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
     ),
+    HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
 )
 
@@ -123,6 +136,39 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         max_retry_attempts=3,
         tumbling_window_seconds=60,
         needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+    ),
+    # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
+    EventSource(
+        "sms-sender",
+        "functions.sms.handlers:send",
+        "sqs",
+        "sms-send",
+        batch_size=10,
+        needs=Needs(**{**SMS_NEEDS.__dict__, "texts_phones": True}),
+    ),
+    # Ticket events (contract 3) become texts to departments, supervisors and raters.
+    EventSource(
+        "sms-notifications",
+        "functions.sms.handlers:notifications",
+        "sqs",
+        "sms-notifications",
+        batch_size=10,
+        needs=SMS_NEEDS,
+    ),
+    # Completed and rated cases into the indices' counters (the active rating rate).
+    EventSource(
+        "sms-case-counts",
+        "functions.sms.case_counts:handler",
+        "dynamodb-stream",
+        "cases",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+    ),
+    # Invitations held back by the province's quiet hours go out when they end.
+    EventSource(
+        "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
     EventSource(
         "tickets",
@@ -157,14 +203,28 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
+# Dead-letter queues come before the queues that send to them.
 QUEUES: tuple[str, ...] = (
     STREAM_FAILURE_QUEUE,
     DIRECTORY_JOBS_QUEUE,
     TICKET_TASKS_QUEUE,
     TICKET_EVENTS_LOG_QUEUE,
+    "sms-dlq",
+    "sms-send",
+    "sms-notifications",
 )
+# queue → (its dead-letter queue, receives before a message goes there)
+DEAD_LETTERS: dict[str, tuple[str, int]] = {
+    "sms-send": ("sms-dlq", 5),
+    "sms-notifications": ("sms-dlq", 5),
+}
+# `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
-SUBSCRIPTIONS: tuple[Subscription, ...] = (Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),)
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
+    Subscription("sms-outbound", "sms-send"),
+    Subscription("ticket-events", "sms-notifications"),
+)
 BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
 SECRETS: tuple[str, ...] = (PERSONAL,)

@@ -15,6 +15,8 @@ from dataclasses import fields as _fields
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -30,6 +32,19 @@ from infra.constructs.workflow import grant
 from infra.naming import construct_id, env_name, handler_path
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
+
+
+@dataclass(frozen=True)
+class SmsRoute:
+    """How texts leave: SNS SMS where the partition has it, else the province's HTTP gateway."""
+
+    sns_sms: bool
+    provider_url: str | None
+
+    def environment(self) -> dict[str, str]:
+        if self.sns_sms:
+            return {"SMS_PROVIDER": "sns"}
+        return {"SMS_PROVIDER": "http", "SMS_PROVIDER_URL": self.provider_url or ""}
 
 
 @dataclass(frozen=True)
@@ -68,11 +83,14 @@ def fields_of(cls: type) -> list[str]:
 
 def _union(all_needs: list[topology.Needs]) -> topology.Needs:
     """What several sources of one function need together, each name once."""
-    merged = {
-        field: tuple(dict.fromkeys(name for needs in all_needs for name in getattr(needs, field)))
-        for field in fields_of(topology.Needs)
-    }
-    return topology.Needs(**merged)
+    merged: dict[str, object] = {}
+    for field in fields_of(topology.Needs):
+        values = [getattr(needs, field) for needs in all_needs]
+        if all(isinstance(v, bool) for v in values):
+            merged[field] = any(values)
+        else:
+            merged[field] = tuple(dict.fromkeys(name for names in values for name in names))
+    return topology.Needs(**merged)  # type: ignore[arg-type]
 
 
 class Functions(Construct):
@@ -93,8 +111,10 @@ class Functions(Construct):
         failure_queue: sqs.IQueue,
         retention: logs.RetentionDays,
         tracing: bool,
+        sms: SmsRoute,
     ) -> None:
         super().__init__(scope, cid)
+        self._sms = sms
         self._prefix = prefix
         self._code = code
         self._retention = retention
@@ -154,6 +174,7 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE if self._tracing else lambda_.Tracing.DISABLED,
             environment={
                 **self._base_environment,
+                **(self._sms.environment() if needs.texts_phones else {}),
                 **self._environment(needs),
                 **(extra_environment or {}),
             },
@@ -175,6 +196,9 @@ class Functions(Construct):
                     resources=[execution_arns(self, self._prefix, machine)],
                 )
             )
+        if needs.texts_phones and self._sms.sns_sms:
+            # SNS SMS publishes to a phone number, which has no ARN: the action alone is grantable.
+            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
         for bucket in needs.buckets:
             res["buckets"][bucket].grant_put(role)  # type: ignore[attr-defined]
         self.functions[name] = fn
@@ -224,6 +248,13 @@ class Functions(Construct):
                 on_failure=sources.SqsDlq(failure_queue),
             )
             table.grant_stream_read(fn)
+        elif source.kind == "schedule":
+            events.Rule(
+                self,
+                f"{fn.node.id}Schedule{index}",
+                schedule=events.Schedule.expression(source.source),
+                targets=[targets.LambdaFunction(fn, retry_attempts=2)],
+            )
         elif source.kind == "sqs":
             fn.add_event_source(
                 sources.SqsEventSource(

@@ -42,9 +42,35 @@ class Messaging(Construct):
             for name in topology.TOPICS
         }
         self.queues: dict[str, sqs.Queue] = {}
+        # queue → its dead-letter queue: the topology's DEAD_LETTERS where it names one (a shared DLQ
+        # is a queue of the topology too), else a `<queue>-dlq` of its own.
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        named = dict(getattr(topology, "DEAD_LETTERS", {}))
+        shared = {dlq for dlq, _ in named.values()}
+        for name in sorted(shared):
+            self.queues[name] = self._plain(name, key)
         for name in topology.QUEUES:
-            self.queues[name] = self._queue(name, key)
+            if name in shared:
+                continue
+            if name in named:
+                dlq_name, receives = named[name]
+                dead_letters = self.queues[dlq_name]
+            else:
+                dlq_name, receives = f"{name}-dlq", MAX_RECEIVES
+                dead_letters = self._plain(dlq_name, key)
+            self.dead_letter_queues[name] = dead_letters
+            self.queues[name] = self._queue(name, key, dead_letters, receives)
+        # Every queue that only receives what failed elsewhere: any message there is for an operator.
+        self.failure_queues: dict[str, sqs.Queue] = {
+            topology.STREAM_FAILURE_QUEUE: self.queues[topology.STREAM_FAILURE_QUEUE],
+            **{name: self.queues[name] for name in sorted(shared)},
+            **{f"{name}-dlq": dlq for name, dlq in self.dead_letter_queues.items() if name not in named},
+        }
+        self.work_queues: dict[str, tuple[sqs.Queue, sqs.Queue]] = {
+            name: (self.queues[name], self.dead_letter_queues[name])
+            for name in topology.QUEUES
+            if name not in shared and name != topology.STREAM_FAILURE_QUEUE
+        }
         for link in topology.SUBSCRIPTIONS:
             self.topics[link.topic].add_subscription(
                 subscriptions.SqsSubscription(self.queues[link.queue], raw_message_delivery=True)
@@ -94,17 +120,19 @@ class Messaging(Construct):
             for name in topology.SECRETS
         }
 
-    def _queue(self, name: str, key: kms.IKey) -> sqs.Queue:
-        dead_letters = sqs.Queue(
+    def _plain(self, name: str, key: kms.IKey) -> sqs.Queue:
+        """A dead-letter queue: kept 14 days, no dead-letter queue of its own."""
+        return sqs.Queue(
             self,
             construct_id(name, "DeadLetterQueue"),
-            queue_name=f"{self.prefix}-{name}-dlq",
+            queue_name=f"{self.prefix}-{name}",
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=RETENTION,
         )
-        self.dead_letter_queues[name] = dead_letters
+
+    def _queue(self, name: str, key: kms.IKey, dead_letters: sqs.IQueue, receives: int) -> sqs.Queue:
         return sqs.Queue(
             self,
             construct_id(name, "Queue"),
@@ -115,7 +143,7 @@ class Messaging(Construct):
             retention_period=RETENTION,
             # Lambda's advice: six times the consumer's timeout, so a batch in flight is not redelivered.
             visibility_timeout=Duration.seconds(6 * _consumer_timeout(name)),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=dead_letters),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=receives, queue=dead_letters),
         )
 
 

@@ -23,7 +23,7 @@ from infra import topology
 from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
-from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
+from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
 from infra.provinces import PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
@@ -62,6 +62,8 @@ def function_environment(province: str = "guizhou", env: Mapping[str, str] | Non
         "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
+        # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
+        "SMS_PROVIDER": "local",
     }
 
 
@@ -219,7 +221,15 @@ def _create_resources() -> dict[str, str]:
             )
     sqs = boto3.client("sqs")
     for queue in topology.QUEUES:
-        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}")["QueueUrl"]
+        attributes = {}
+        if queue in topology.DEAD_LETTERS:
+            dead_letter, receives = topology.DEAD_LETTERS[queue]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": resources[f"queue-arn:{dead_letter}"], "maxReceiveCount": receives}
+            )
+            # Locally a failed text comes back after seconds, not Lambda's default 30.
+            attributes["VisibilityTimeout"] = "2"
+        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}", Attributes=attributes)["QueueUrl"]
         resources[f"queue:{queue}"] = url
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources[f"queue-arn:{queue}"] = arn
@@ -318,6 +328,12 @@ def _start_pollers(
                 handler,
                 function_name=source.function,
                 batch_size=min(source.batch_size, 10),
+            )
+        elif source.kind == "schedule":
+            poller = SchedulePoller(
+                handler,
+                function_name=source.function,
+                every=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "1")),
             )
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")

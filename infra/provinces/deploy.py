@@ -57,6 +57,8 @@ class DeployConfig:
     alarm_emails: tuple[str, ...]
     identity: IdentityProvider
     channel_plans: tuple[ChannelPlan, ...]
+    # Where texts go where the partition has no SNS SMS (a domestic SMS gateway, over HTTPS).
+    sms_provider_url: str | None = None
     stage_name: str = "live"
     # Stage-wide throttle (all callers) and the WAF's per-address limit over 5 minutes.
     api_rate_per_second: float = 500.0
@@ -81,6 +83,8 @@ class DeployConfig:
         kinds = [plan.kind for plan in self.channel_plans]
         if len(set(kinds)) != len(kinds):
             raise ValueError("one usage plan per channel kind")
+        if not self.facts.sns_sms and not (self.sms_provider_url or "").startswith("https://"):
+            raise ValueError(f"partition {self.partition} has no SNS SMS: set an https sms_provider_url")
         if not self.identity.jwks_url.startswith("https://"):
             raise ValueError("the JWKS is fetched over HTTPS")
 

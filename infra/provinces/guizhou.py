@@ -39,15 +39,29 @@ GUIZHOU = ProvinceConfig(
         "520103000000": "D52010301",
     },
     sms=SmsTexts(
-        invitation="【贵州政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
+        invitation="【贵州政务服务】您在{department}办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【贵州政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
         thanks="【贵州政务服务】感谢您的评价！",
         opted_out="【贵州政务服务】您已退订评价短信。",
         expired="【贵州政务服务】该评价邀请已过期，如需评价请登录贵州政务服务网。",
         ticket_notice="【贵州政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
-        reply_notice="【贵州政务服务】您的差评已处理，整改情况：{report}",
+        reply_notice="【贵州政务服务】您对{department}的差评已处理并答复，整改情况可登录贵州政务服务网查看。",
         invitation_valid_days=7,
+        no_invitation="【贵州政务服务】您好，您目前没有待评价的办件。感谢您关注贵州政务服务。",
+        already_rated="【贵州政务服务】该办件已评价，感谢您的参与。",
+        more_pending="您还有{count}件办件待评价，请再回复数字评价{item}（办件编号{case_no}）。",
+        escalation_notice="【贵州政务服务】差评工单{ticket_id}（{department}）已超期，请督办。",
+        reminder_notice="【贵州政务服务】差评工单{ticket_id}将于{due}到期，请及时处理。",
+        quiet_start="21:00",
+        quiet_end="08:00",
+        # Demo duty numbers (fictitious, in the 199 0000 range) of the offices that hear of tickets.
+        contacts={
+            "region#520000000000": "19900005200",
+            "region#520100000000": "19900005201",
+            "department#D52010001": "19900010001",
+            "department#D52010002": "19900010002",
+        },
     ),
 )
 

@@ -43,6 +43,7 @@ NINGXIA_DEPLOY = DeployConfig(
         ChannelPlan("sms", rate_per_second=20, burst=40, quota_per_day=200_000),
         ChannelPlan("console", rate_per_second=20, burst=40, quota_per_day=200_000),
     ),
+    sms_provider_url="https://sms.example.gov.cn/ningxia/send",
     api_rate_per_second=200,
     api_burst=400,
 )

@@ -1,6 +1,6 @@
 """Whatever lands in the topology later deploys by being there alone: a stack synthesized from a
 topology with stream and queue consumers, a subscription and a state machine (what the tickets, index
-and sms functions will add) gets their functions, mappings, roles, queues, machine and alarms, and
+and sms functions added, and whatever comes next) gets their functions, mappings, roles, queues, machine and alarms, and
 still passes cdk-nag."""
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ HANDLER = "functions.rate.app:app"  # any importable handler: these tests never 
 
 @pytest.fixture(scope="module")
 def future(tmp_path_factory):
-    """The real topology (ticket state machine, stream and queue consumers, a subscription) plus what
-    the SMS side will add: a queue subscribed to ticket events, its consumer, and a stream consumer."""
+    """The real topology (ticket state machine, stream and queue consumers, a subscription) plus
+    what a later capability would add: a queue subscribed to a topic, its consumer, a stream consumer."""
     from aws_cdk.assertions import Template
 
     from infra.app import build_app
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HAOCHAPING_BUNDLE", "source")
-        patch.setattr(topology, "QUEUES", (*topology.QUEUES, "sms-notifications"))
+        patch.setattr(topology, "QUEUES", (*topology.QUEUES, "sms-receipts"))
         patch.setattr(
             topology,
             "SUBSCRIPTIONS",
-            (*topology.SUBSCRIPTIONS, Subscription("ticket-events", "sms-notifications")),
+            (*topology.SUBSCRIPTIONS, Subscription("sms-outbound", "sms-receipts")),
         )
         patch.setattr(
             topology,
@@ -38,16 +38,22 @@ def future(tmp_path_factory):
             (
                 *topology.EVENT_SOURCES,
                 EventSource(
-                    "sms-stream", HANDLER, "dynamodb-stream", "ratings", batch_size=500, max_retry_attempts=5
+                    "audit-stream",
+                    HANDLER,
+                    "dynamodb-stream",
+                    "ratings",
+                    batch_size=500,
+                    max_retry_attempts=5,
                 ),
                 EventSource(
-                    "sms", HANDLER, "sqs", "sms-notifications", batch_size=10, needs=Needs(reads=("cases",))
+                    "receipts", HANDLER, "sqs", "sms-receipts", batch_size=10, needs=Needs(reads=("cases",))
                 ),
             ),
         )
         app = build_app(outdir=str(tmp_path_factory.mktemp("future")), provinces=["ningxia"], nag=True)
         app.synth()
-        return Template.from_stack(app.node.find_child("haochaping-ningxia"))
+        # The topology stays extended while this module's tests read it.
+        yield Template.from_stack(app.node.find_child("haochaping-ningxia"))
 
 
 def _function(template, name):
@@ -66,12 +72,16 @@ def test_each_stream_consumer_is_a_function_with_a_bounded_mapping_and_an_on_fai
         q for q, p in queues.items() if p["Properties"]["QueueName"] == "haochaping-ningxia-stream-failures"
     ]
     mappings = future.find_resources("AWS::Lambda::EventSourceMapping")
+    from infra.constructs.functions import deployed_functions
+
     consumers = [
-        (s.function, s.batch_size, s.max_retry_attempts)
-        for s in topology.EVENT_SOURCES
+        (f.name, s.batch_size, s.max_retry_attempts)
+        for f in deployed_functions()
+        for s in f.sources
         if s.kind == "dynamodb-stream"
     ]
-    for name, batch, retries in [*consumers, ("sms-stream", 500, 5)]:
+    assert ("audit-stream", 500, 5) in consumers
+    for name, batch, retries in consumers:
         logical_id, _ = _function(future, name)
         (mapping,) = [
             m["Properties"]
@@ -89,7 +99,7 @@ def test_each_stream_consumer_is_a_function_with_a_bounded_mapping_and_an_on_fai
 
 
 def test_a_queue_consumer_reports_item_failures_and_its_queue_outlasts_its_timeout(future):
-    logical_id, fn = _function(future, "sms")
+    logical_id, fn = _function(future, "receipts")
     mappings = future.find_resources("AWS::Lambda::EventSourceMapping")
     (mapping,) = [
         m["Properties"] for m in mappings.values() if m["Properties"]["FunctionName"] == {"Ref": logical_id}
@@ -100,7 +110,7 @@ def test_a_queue_consumer_reports_item_failures_and_its_queue_outlasts_its_timeo
     (queue,) = [
         q["Properties"]
         for q in queues.values()
-        if q["Properties"]["QueueName"] == "haochaping-ningxia-sms-notifications"
+        if q["Properties"]["QueueName"] == "haochaping-ningxia-sms-receipts"
     ]
     assert queue["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
     assert "RedrivePolicy" in queue
@@ -112,7 +122,7 @@ def test_the_subscription_delivers_raw_messages_to_the_queue(future):
         for s in future.find_resources("AWS::SNS::Subscription").values()
         if s["Properties"]["Protocol"] == "sqs"
     ]
-    assert len(subscriptions) == len(topology.SUBSCRIPTIONS) + 1
+    assert len(subscriptions) == len(topology.SUBSCRIPTIONS)  # the extended list, while patched
     assert all(s["RawMessageDelivery"] is True for s in subscriptions)
 
 
@@ -162,7 +172,7 @@ def test_grants_follow_needs_only(future):
     tickets = _actions(future, "tickets-events")  # the stream consumer of the tickets side
     assert {"states:StartExecution", "states:SendTaskSuccess", "states:DescribeExecution"} <= tickets
     assert "sns:Publish" in tickets and "s3:PutObject" in tickets and "s3:GetObject" not in tickets
-    sms = _actions(future, "sms")
+    sms = _actions(future, "receipts")
     assert "dynamodb:GetItem" in sms and "dynamodb:PutItem" not in sms
     assert not any(a.startswith(("states:", "secretsmanager:")) for a in sms)
     index = _actions(future, "index-events")
@@ -174,11 +184,11 @@ def test_grants_follow_needs_only(future):
 def test_new_resources_get_their_alarms(future):
     names = {a["Properties"]["AlarmName"] for a in future.find_resources("AWS::CloudWatch::Alarm").values()}
     prefix = "haochaping-ningxia"
-    for function in ("index-events", "tickets-events", "sms", "sms-stream"):
+    for function in ("index-events", "tickets-events", "receipts", "audit-stream"):
         assert f"{prefix}-{function}-Fault-Count-Critical" in names
-        if function != "sms":
+        if function != "receipts":
             assert f"{prefix}-{function}-Iterator-Age-Max-Critical" in names
-    for queue in ("sms-notifications", "ticket-tasks"):
+    for queue in ("sms-receipts", "ticket-tasks", "sms-notifications"):
         assert f"{prefix}-{queue}-DLQ-Queue-Message-Count-Max-Critical" in names
         assert f"{prefix}-{queue}-Queue-Message-Age-Max-Warning" in names
     assert any(n.startswith(f"{prefix}-ticket-") and "Fail" in n for n in names)

@@ -187,6 +187,15 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
     return item
 
 
+def _binary(value: Any) -> bytes:
+    """A binary attribute: bytes from the DynamoDB client, base64 text in a Lambda stream event."""
+    if isinstance(value, str):
+        import base64
+
+        return base64.b64decode(value)
+    return bytes(value)
+
+
 def item_to_rating(item: Mapping[str, Any]) -> Rating:
     rater = None
     if "rater" in item:
@@ -195,7 +204,7 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
             kind=item.get("rater_kind", {}).get("S", "person"),
             phone_masked=stored["phone_masked"]["S"],
             phone_hash=stored["phone_hash"]["S"],
-            sealed=bytes(stored["sealed"]["B"]),
+            sealed=_binary(stored["sealed"]["B"]),
         )
     return Rating(
         rating_id=item["rating_id"]["S"],

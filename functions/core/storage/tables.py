@@ -78,9 +78,23 @@ def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
 # new − old when a rating turns invalid on appeal.
 RATINGS = TableSpec("ratings", Key("rating_id"), stream="NEW_AND_OLD_IMAGES")
 
-# Cases (办件) by case number: claimed by the rating of that case (one rating per case) and, once the
-# SMS issue lands, written when a case completes so the applicant can be invited to rate.
-CASES = TableSpec("cases", Key("case_no"), ttl_attribute="expires_at")
+# Cases (办件) by case number: claimed by the rating of that case (one rating per case, `rating_id`),
+# and recorded when the case system reports it completed (POST /v1/cases: `fp`, its subjects, `paths`,
+# `day`), so the applicant can be invited to rate. Its stream lets the indices count completed and
+# rated cases (the active rating rate) without reading anything else. No case item ever expires.
+CASES = TableSpec("cases", Key("case_no"), stream="NEW_AND_OLD_IMAGES")
+
+# The SMS channel: invitations by the applicant's keyed phone hash (pk "phone#<hash>", sk
+# "inv#<case_no>"), opt-outs (sk "optout"), and texts already handed to the provider (pk "sent#<key>").
+# Invitations not yet sent (quiet hours) carry `due`, which puts them on the sparse `due` index until
+# they go out. Invitations and sent-markers expire by TTL after they stop mattering.
+SMS = TableSpec(
+    "sms",
+    Key("pk"),
+    Key("sk"),
+    indexes=(GlobalIndex("due", Key("due"), Key("send_after")),),
+    ttl_attribute="expires_at",
+)
 
 # The directory: one item per (kind, code); the by_parent index lists an entry's children by kind.
 DIRECTORY = TableSpec(
@@ -115,4 +129,15 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, JOBS, COUNTERS, CALENDAR, TICKETS, TICKET_TRAIL)
+
+TABLES: tuple[TableSpec, ...] = (
+    RATINGS,
+    CASES,
+    DIRECTORY,
+    JOBS,
+    SMS,
+    COUNTERS,
+    CALENDAR,
+    TICKETS,
+    TICKET_TRAIL,
+)
