@@ -149,12 +149,17 @@ def register(app: ProjectApp) -> None:
 def _parse_day(raw: str | None) -> date | None:
     if raw is None:
         return None
+    from functions.index.figures import END_OF_TIME, EPOCH
+
     try:
         if len(raw) != 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed({"date": "a date YYYY-MM-DD"}) from None
+    if not EPOCH <= day <= END_OF_TIME:  # the rules look back from the day: 0001-01-01 would overflow
+        raise ValidationFailed({"date": f"a date from {EPOCH} to {END_OF_TIME}"})
+    return day
 
 
 def _parse_region(raw: str) -> str:

@@ -16,7 +16,7 @@ from functions.core.domain.regions import REGION_CODE
 from functions.core.http.openapi import PERSON_TOKEN, errors, json_content, pattern, ref
 from functions.index.analysis_api import HOT_WORDS_LIMIT
 from functions.index.contribution import LEVELS
-from functions.index.figures import ORDERS
+from functions.index.figures import END_OF_TIME, EPOCH, ORDERS
 from functions.index.hotwords import Polarity
 from functions.index.profiles import PROFILE_KINDS, TREND_MONTHS
 from functions.index.public import CACHE_SECONDS, CITY_WORDS, PUBLIC_WORDS, ROW_FIELDS
@@ -331,7 +331,11 @@ PATHS: dict[str, Any] = {
                     {"type": "string", "pattern": pattern(REGION_CODE)},
                     "default: a department's own; a reviewer's region; the province",
                 ),
-                _query("date", {"type": "string", "format": "date"}, "default: today (local)"),
+                _query(
+                    "date",
+                    {"type": "string", "format": "date"},
+                    f"from {EPOCH} to {END_OF_TIME}; default: today (local)",
+                ),
             ],
             "responses": {
                 "200": json_content(ref("Warnings"), "The warnings found"),
