@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    cost_model,
     directory_changes,
     dynamodb_cost,
     http_load,
@@ -30,6 +31,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("directory_changes", directory_changes.main),
     ("sms_costs", sms_costs.main),
     ("tickets", tickets.main),
+    ("cost_model", cost_model.main),
 )
 
 
