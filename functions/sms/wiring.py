@@ -30,6 +30,8 @@ class SmsSettings:
     provider: str  # sns: SNS SMS (where the region has it); http: a domestic gateway; local: the outbox
     provider_url: str | None = None
     provider_key: str | None = field(default=None, repr=False)
+    # Deployed, the HTTP gateway's key lives in Secrets Manager: its name, read on first use.
+    provider_key_secret: str | None = None
     sender_id: str | None = None
 
     @classmethod
@@ -42,14 +44,21 @@ class SmsSettings:
         topic = env.get("SMS_OUTBOUND_TOPIC_ARN")
         if not topic:
             raise SettingsError("SMS_OUTBOUND_TOPIC_ARN is not set")
-        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and env.get("SMS_PROVIDER_KEY")):
-            raise SettingsError("the http SMS provider needs SMS_PROVIDER_URL and SMS_PROVIDER_KEY")
+        if provider == "http" and not (
+            env.get("SMS_PROVIDER_URL")
+            and (env.get("SMS_PROVIDER_KEY") or env.get("SMS_PROVIDER_KEY_SECRET"))
+        ):
+            raise SettingsError(
+                "the http SMS provider needs SMS_PROVIDER_URL and its key: SMS_PROVIDER_KEY_SECRET (the name of "
+                "a Secrets Manager secret) or SMS_PROVIDER_KEY"
+            )
         return cls(
             sms_table=env.get("SMS_TABLE", f"{prefix}-sms"),
             outbound_topic_arn=topic,
             provider=provider,
             provider_url=env.get("SMS_PROVIDER_URL"),
             provider_key=env.get("SMS_PROVIDER_KEY"),
+            provider_key_secret=env.get("SMS_PROVIDER_KEY_SECRET"),
             sender_id=env.get("SMS_SENDER_ID"),
         )
 
@@ -84,8 +93,13 @@ def provider_for(config: SmsSettings) -> Provider:
     if config.provider == "local":
         return outbox.get()
     if config.provider == "http":
-        assert config.provider_url and config.provider_key
-        return HttpSmsProvider(config.provider_url, config.provider_key)
+        key = config.provider_key
+        if key is None and config.provider_key_secret:
+            from aws_lambda_powertools.utilities import parameters
+
+            key = str(parameters.get_secret(config.provider_key_secret, max_age=300))
+        assert config.provider_url and key
+        return HttpSmsProvider(config.provider_url, key)
     return SnsSmsProvider(_sns(), config.sender_id)
 
 
