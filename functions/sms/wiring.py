@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, SettingsError, settings
+from functions.core.services.ratings import RatingService
+from functions.core.settings import RatingIntakeSettings, SettingsError, fetch_secret, required, table_name
 from functions.core.storage import clients
+from functions.core.storage.cases import DynamoCases
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.ratings import DynamoRatings
-from functions.rate.service import RatingService
+from functions.core.storage.tables import SMS
 from functions.sms.outbound import HttpSmsProvider, LocalOutbox, Provider, SnsOutbound, SnsSmsProvider
 from functions.sms.service import Sender, SmsService
 from functions.sms.storage import DynamoSms
@@ -29,36 +31,27 @@ class SmsSettings:
     outbound_topic_arn: str
     provider: str  # sns: SNS SMS (where the region has it); http: a domestic gateway; local: the outbox
     provider_url: str | None = None
-    provider_key: str | None = field(default=None, repr=False)
-    # Deployed, the HTTP gateway's key lives in Secrets Manager: its name, read on first use.
-    provider_key_secret: str | None = None
+    # The HTTP gateway's key lives in Secrets Manager: the secret's ARN, read on first use.
+    provider_key_secret_arn: str | None = None
     sender_id: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SmsSettings:
         env = os.environ if env is None else env
-        prefix = env.get("TABLE_PREFIX", "haochaping")
-        provider = env.get("SMS_PROVIDER", "sns")
+        provider = required(env, "SMS_PROVIDER")
         if provider not in PROVIDERS:
             raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
-        topic = env.get("SMS_OUTBOUND_TOPIC_ARN")
-        if not topic:
-            raise SettingsError("SMS_OUTBOUND_TOPIC_ARN is not set")
-        if provider == "http" and not (
-            env.get("SMS_PROVIDER_URL")
-            and (env.get("SMS_PROVIDER_KEY") or env.get("SMS_PROVIDER_KEY_SECRET"))
-        ):
-            raise SettingsError(
-                "the http SMS provider needs SMS_PROVIDER_URL and its key: SMS_PROVIDER_KEY_SECRET (the name of "
-                "a Secrets Manager secret) or SMS_PROVIDER_KEY"
-            )
+        topic = required(env, "SMS_OUTBOUND_TOPIC_ARN")
+        if provider == "http":
+            # Its key is a secret: the environment names it (as the CDK app passes secrets), never holds it.
+            required(env, "SMS_PROVIDER_URL")
+            required(env, "SMS_PROVIDER_KEY_SECRET_ARN")
         return cls(
-            sms_table=env.get("SMS_TABLE", f"{prefix}-sms"),
+            sms_table=table_name(env, SMS),
             outbound_topic_arn=topic,
             provider=provider,
             provider_url=env.get("SMS_PROVIDER_URL"),
-            provider_key=env.get("SMS_PROVIDER_KEY"),
-            provider_key_secret=env.get("SMS_PROVIDER_KEY_SECRET"),
+            provider_key_secret_arn=env.get("SMS_PROVIDER_KEY_SECRET_ARN"),
             sender_id=env.get("SMS_SENDER_ID"),
         )
 
@@ -75,7 +68,7 @@ class ShiftableClock:
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: RatingIntakeSettings
     sms_settings: SmsSettings
     service: SmsService
     sender: Sender
@@ -93,21 +86,16 @@ def provider_for(config: SmsSettings) -> Provider:
     if config.provider == "local":
         return outbox.get()
     if config.provider == "http":
-        key = config.provider_key
-        if key is None and config.provider_key_secret:
-            from aws_lambda_powertools.utilities import parameters
-
-            key = str(parameters.get_secret(config.provider_key_secret, max_age=300))
-        assert config.provider_url and key
-        return HttpSmsProvider(config.provider_url, key)
+        assert config.provider_url and config.provider_key_secret_arn
+        return HttpSmsProvider(config.provider_url, fetch_secret(config.provider_key_secret_arn).strip())
     return SnsSmsProvider(_sns(), config.sender_id)
 
 
-def build(config: Settings, sms_config: SmsSettings, dynamodb: Any, sns: Any) -> Runtime:
+def build(config: RatingIntakeSettings, sms_config: SmsSettings, dynamodb: Any, sns: Any) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
-    ratings_store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
+    ratings_store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
     protector = RaterProtector(config.personal_data_secret)
     store = DynamoSms(dynamodb, sms_config.sms_table, config.cases_table)
     # The rating a reply makes goes through the same service and one-write store as POST /v1/ratings.
@@ -136,6 +124,8 @@ def build(config: Settings, sms_config: SmsSettings, dynamodb: Any, sns: Any) ->
 
 clock: Lazy[ShiftableClock] = Lazy(ShiftableClock)
 outbox: Lazy[LocalOutbox] = Lazy(LocalOutbox)
-_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), SmsSettings.from_env(), clients.dynamodb(), _sns()))
+_runtime: Lazy[Runtime] = Lazy(
+    lambda: build(RatingIntakeSettings.from_env(), SmsSettings.from_env(), clients.dynamodb(), _sns())
+)
 runtime = _runtime.get
 use = _runtime.use

@@ -114,17 +114,20 @@ def test_the_sms_settings_name_a_provider_and_what_it_needs():
     from functions.core.settings import SettingsError
     from functions.sms.wiring import SmsSettings
 
-    topic = {"SMS_OUTBOUND_TOPIC_ARN": "arn:aws-cn:sns:cn-northwest-1:123456789012:haochaping-sms-outbound"}
+    topic = {
+        "TABLE_PREFIX": "gz",
+        "SMS_OUTBOUND_TOPIC_ARN": "arn:aws-cn:sns:cn-northwest-1:123456789012:haochaping-sms-outbound",
+    }
     assert SmsSettings.from_env({**topic, "SMS_PROVIDER": "sns"}).provider == "sns"
     china = SmsSettings.from_env(
         {
             **topic,
             "SMS_PROVIDER": "http",
             "SMS_PROVIDER_URL": "https://sms.example.cn/send",
-            "SMS_PROVIDER_KEY_SECRET": "k",
+            "SMS_PROVIDER_KEY_SECRET_ARN": "k",
         }
     )
-    assert china.provider == "http" and china.provider_key_secret == "k"
+    assert china.provider == "http" and china.provider_key_secret_arn == "k"
     for env in (
         {**topic, "SMS_PROVIDER": "http"},
         {**topic, "SMS_PROVIDER": "pigeon"},
