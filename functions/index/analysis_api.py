@@ -149,10 +149,10 @@ def register(app: ProjectApp) -> None:
 def _parse_day(raw: str | None) -> date | None:
     if raw is None:
         return None
-    from functions.index.figures import END_OF_TIME, EPOCH
+    from functions.index.figures import DATE, END_OF_TIME, EPOCH
 
     try:
-        if len(raw) != 10:
+        if not DATE.fullmatch(raw):
             raise ValueError
         day = date.fromisoformat(raw)
     except ValueError:

@@ -16,7 +16,7 @@ from functions.core.domain.regions import REGION_CODE
 from functions.core.http.openapi import PERSON_TOKEN, errors, json_content, pattern, ref
 from functions.index.analysis_api import HOT_WORDS_LIMIT
 from functions.index.contribution import LEVELS
-from functions.index.figures import END_OF_TIME, EPOCH, ORDERS
+from functions.index.figures import DATE, END_OF_TIME, EPOCH, ORDERS
 from functions.index.hotwords import Polarity
 from functions.index.profiles import PROFILE_KINDS, TREND_MONTHS
 from functions.index.public import CACHE_SECONDS, CITY_WORDS, PUBLIC_WORDS, ROW_FIELDS
@@ -25,6 +25,7 @@ from functions.index.warnings import PENDING_RULES, RULES
 INTEGER = {"type": "integer", "minimum": 0}
 RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "null when undefined"}
 INDEX = {"type": ["number", "null"], "description": "the province's index formula; null without ratings"}
+DAY = {"type": "string", "format": "date", "pattern": pattern(DATE)}
 DAY_OR_NULL = {"type": ["string", "null"], "format": "date"}
 SUBJECT_CODE = {
     "type": "string",
@@ -255,8 +256,8 @@ def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 PERIOD = [
-    _query("from", {"type": "string", "format": "date"}, "first local day, inclusive; default: all time"),
-    _query("to", {"type": "string", "format": "date"}, "last local day, inclusive; default: up to today"),
+    _query("from", DAY, "first local day, inclusive; default: all time"),
+    _query("to", DAY, "last local day, inclusive; default: up to today"),
 ]
 KIND = _path("kind", {"type": "string", "enum": [k.value for k in SubjectKind]})
 CODE = _path("code", SUBJECT_CODE)
@@ -333,7 +334,7 @@ PATHS: dict[str, Any] = {
                 ),
                 _query(
                     "date",
-                    {"type": "string", "format": "date"},
+                    DAY,
                     f"from {EPOCH} to {END_OF_TIME}; default: today (local)",
                 ),
             ],
