@@ -7,14 +7,44 @@ its modules."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a function (or state machine) touches, by logical name: the CDK app grants exactly these and
+    passes each one's physical name in the environment (`<NAME>_TABLE`, `<NAME>_TOPIC_ARN`,
+    `<NAME>_QUEUE_URL`, `<NAME>_STATE_MACHINE_ARN`, `<NAME>_SECRET_ARN`; NAME upper-cased, `-` → `_`).
+    The source of an event-source mapping needs no entry: the mapping grants its own read."""
+
+    reads: tuple[str, ...] = ()  # tables read (GetItem, Query, Scan, BatchGetItem)
+    writes: tuple[str, ...] = ()  # tables read and written (incl. TransactWriteItems)
+    publishes: tuple[str, ...] = ()  # topics
+    sends: tuple[str, ...] = ()  # queues
+    starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
+    secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
+    buckets: tuple[str, ...] = ()  # buckets written (uploads, presigned by the function)
+    texts_phones: bool = False  # publishes SMS to phone numbers through SNS where the partition can
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How much of Lambda a function gets. Reserved concurrency caps what a function can take from the
+    account (and protects the rest); None leaves it in the unreserved pool."""
+
+    memory_mb: int = 1024
+    timeout_seconds: int = 29  # API Gateway's integration limit
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
 class HttpFunction:
     name: str
     app: str  # "module:attribute" of the Chalice app, which is also the Lambda handler
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing()
 
 
 @dataclass(frozen=True)
@@ -23,21 +53,80 @@ class EventSource:
 
     function: str
     handler: str  # "module:attribute"
-    kind: str  # "dynamodb-stream" (source: a table's logical name) or "sqs" (source: a queue name)
+    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name) or "schedule"
+    # (source: an EventBridge schedule expression, e.g. "rate(5 minutes)"; the local stack runs it
+    # every LOCAL_SCHEDULE_SECONDS, default 1)
+    kind: str
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing(timeout_seconds=60)
+    # Stream records older than this go to the on-failure queue instead of being retried.
+    max_record_age_seconds: int = 6 * 3600
+    parallelization_factor: int = 1
     # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
     # index function's exactly-once counting needs; 0 = none.
     tumbling_window_seconds: int = 0
 
 
-HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
-    HttpFunction("rate", "functions.rate.app:app"),
-    HttpFunction("index", "functions.index.app:app"),
+# Every function builds the shared Settings, which needs the personal-data key: each is granted it.
+PERSONAL = "personal-data"
+# What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
+TICKET_NEEDS = Needs(
+    reads=("directory",),
+    writes=("tickets", "ticket-trail", "ratings", "calendar"),
+    publishes=("ticket-events",),
+    starts=("ticket",),
+    secrets=(PERSONAL,),
+    buckets=("evidence",),
 )
 
+# The SMS side: invitations, replies (a reply is a rating, through the rate service), texts out.
+SMS_NEEDS = Needs(
+    reads=("directory",),
+    writes=("sms", "cases", "ratings"),
+    publishes=("sms-outbound",),
+    secrets=(PERSONAL,),
+)
+
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction(
+        "rate",
+        "functions.rate.app:app",
+        needs=Needs(
+            writes=("ratings", "cases", "directory", "jobs"),
+            sends=("directory-jobs",),
+            secrets=(PERSONAL,),
+        ),
+        # Channels' bursts (every hall at opening time) must not starve the other functions.
+        sizing=Sizing(reserved_concurrency=200),
+    ),
+    HttpFunction(
+        "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
+    ),
+    HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
+    HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
+)
+
+# The ticket workflow's task tokens: each wait of the state machine sends one here (see
+# statemachines/ticket.asl.json); the tickets function stores it on the ticket.
+TICKET_TASKS_QUEUE = "ticket-tasks"
+# Ticket events (COMMON.md contract 3) are also logged, one line each: the supervision record (督办)
+# in CloudWatch, and where `make run` shows reminders and escalations.
+TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
+# Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
+DIRECTORY_JOBS_QUEUE = "directory-jobs"
+
 EVENT_SOURCES: tuple[EventSource, ...] = (
+    EventSource(
+        "rate-directory-jobs",
+        "functions.rate.jobs:handler",
+        "sqs",
+        DIRECTORY_JOBS_QUEUE,
+        batch_size=1,
+        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=(PERSONAL,)),
+    ),
     EventSource(
         "index",
         "functions.index.stream:handler",
@@ -46,6 +135,60 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+    ),
+    # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
+    EventSource(
+        "sms-sender",
+        "functions.sms.handlers:send",
+        "sqs",
+        "sms-send",
+        batch_size=10,
+        needs=Needs(**{**SMS_NEEDS.__dict__, "texts_phones": True}),
+    ),
+    # Ticket events (contract 3) become texts to departments, supervisors and raters.
+    EventSource(
+        "sms-notifications",
+        "functions.sms.handlers:notifications",
+        "sqs",
+        "sms-notifications",
+        batch_size=10,
+        needs=SMS_NEEDS,
+    ),
+    # Completed and rated cases into the indices' counters (the active rating rate).
+    EventSource(
+        "sms-case-counts",
+        "functions.sms.case_counts:handler",
+        "dynamodb-stream",
+        "cases",
+        batch_size=100,
+        max_retry_attempts=3,
+        tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+    ),
+    # Invitations held back by the province's quiet hours go out when they end.
+    EventSource(
+        "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
+    ),
+    EventSource(
+        "tickets",
+        "functions.tickets.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=10,
+        needs=TICKET_NEEDS,
+    ),
+    EventSource(
+        "ticket-tasks",
+        "functions.tickets.tasks:handler",
+        "sqs",
+        TICKET_TASKS_QUEUE,
+        batch_size=10,
+        needs=Needs(writes=("tickets", "ticket-trail"), secrets=(PERSONAL,)),
+    ),
+    # Logs ticket events, nothing else: no data, no secret.
+    EventSource(
+        "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
     ),
 )
 
@@ -60,10 +203,67 @@ class Subscription:
 
 # Queues every stack has: where stream records go after their retries are exhausted.
 STREAM_FAILURE_QUEUE = "stream-failures"
-QUEUES: tuple[str, ...] = (STREAM_FAILURE_QUEUE,)
-TOPICS: tuple[str, ...] = ("sms-outbound", "escalations")
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+# Dead-letter queues come before the queues that send to them.
+QUEUES: tuple[str, ...] = (
+    STREAM_FAILURE_QUEUE,
+    DIRECTORY_JOBS_QUEUE,
+    TICKET_TASKS_QUEUE,
+    TICKET_EVENTS_LOG_QUEUE,
+    "sms-dlq",
+    "sms-send",
+    "sms-notifications",
+)
+# queue → (its dead-letter queue, receives before a message goes there)
+DEAD_LETTERS: dict[str, tuple[str, int]] = {
+    "sms-send": ("sms-dlq", 5),
+    "sms-notifications": ("sms-dlq", 5),
+}
+# `ticket-events` (contract 3) replaces the earlier `escalations` topic.
+TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
+    Subscription("sms-outbound", "sms-send"),
+    Subscription("ticket-events", "sms-notifications"),
+)
 BUCKETS: tuple[str, ...] = ("evidence",)
+# Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
+SECRETS: tuple[str, ...] = (PERSONAL,)
+
+
+# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
+AUTHORIZER = "functions.core.http.authorizer:handler"
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A Standard state machine from `statemachines/<name>.asl.json`. `placeholders` maps each
+    `${Placeholder}` to the resource it names: "table:<logical>", "queue:<name>" (URL),
+    "topic:<name>" (ARN) or "partition"; infra.statemachines.definition substitutes them."""
+
+    name: str
+    placeholders: tuple[tuple[str, str], ...]
+    env: str  # the environment variable that gives functions its ARN
+
+
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        "ticket",
+        (
+            ("Partition", "partition"),
+            ("TaskQueueUrl", f"queue:{TICKET_TASKS_QUEUE}"),
+            ("TicketEventsTopicArn", "topic:ticket-events"),
+            ("TicketsTable", "table:tickets"),
+        ),
+        env="TICKET_STATE_MACHINE_ARN",
+    ),
+)
+
+
+def resource_env_name(kind: str, name: str) -> str:
+    """The environment variable that tells functions a resource's name: TICKET_EVENTS_TOPIC_ARN,
+    EVIDENCE_BUCKET, TICKET_TASKS_QUEUE_URL."""
+    stem = name.upper().replace("-", "_")
+    return {"topic": f"{stem}_TOPIC_ARN", "bucket": f"{stem}_BUCKET", "queue": f"{stem}_QUEUE_URL"}[kind]
 
 
 def load(reference: str) -> Any:
@@ -83,15 +283,29 @@ class Route:
 def routes(include_local: bool = False) -> list[Route]:
     """Every route of every HTTP function, read from the Chalice apps themselves: what the local gateway
     serves and (without the local-only ones) what API Gateway must declare, one method each."""
+    return routes_of({function.name: load(function.app) for function in HTTP_FUNCTIONS}, include_local)
+
+
+def routes_of(apps: Mapping[str, Any], include_local: bool = False) -> list[Route]:
+    """The routes of the given apps (function name → app made by `create_app`). A path and method
+    declared by two functions, or an app that does not say who may call its routes, is refused here,
+    before anything serves or deploys it."""
     from functions.core.http.app import Access
 
-    found = []
-    for function in HTTP_FUNCTIONS:
-        app = load(function.app)
+    found: dict[tuple[str, str], Route] = {}
+    for name, app in apps.items():
+        access_of = getattr(app, "access", None)
+        if access_of is None:
+            raise ValueError(
+                f"the app of function {name!r} is not made by create_app: its routes declare no access"
+            )
         for path, methods in app.routes.items():
             for method in methods:
-                access = app.access[(path, method)]
+                access = access_of[(path, method)]
                 if access is Access.LOCAL and not include_local:
                     continue
-                found.append(Route(function.name, path, method, access.value))
-    return sorted(found, key=lambda r: (r.path, r.method))
+                other = found.get((path, method))
+                if other is not None:
+                    raise ValueError(f"{method} {path} is declared by both {other.function!r} and {name!r}")
+                found[(path, method)] = Route(name, path, method, access.value)
+    return sorted(found.values(), key=lambda r: (r.path, r.method))

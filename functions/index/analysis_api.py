@@ -18,7 +18,7 @@ from functions.core.domain.errors import Forbidden, ValidationFailed
 from functions.core.domain.regions import InvalidRegionCode, normalise_region_code
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, ProjectApp
-from functions.core.http.auth import Caller, Role, authenticate, may_see, require_person
+from functions.core.http.auth import Caller, Role, caller_from_context, may_see, require_person
 from functions.core.runtime import Lazy
 from functions.index import analysis_wiring
 from functions.index.hotwords import parse_polarity, top_words
@@ -54,7 +54,7 @@ def page_bytes() -> bytes:
 
 def register(app: ProjectApp) -> None:
     def caller() -> Caller:
-        return authenticate(app.current_request.headers, analysis_wiring.analysis().settings)
+        return caller_from_context(app.current_request.context)
 
     def period() -> Any:
         from functions.index.figures import parse_period

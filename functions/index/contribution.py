@@ -28,6 +28,10 @@ FINISHED = "finished"  # valid bad ratings whose ticket ended
 ON_TIME = "on_time"  # … of which no stage was ever overdue
 NAMED_BAD = "named_bad"  # valid bad ratings by a named rater
 NAMED_REPLIED = "named_replied"  # … of which the rater was given the reply
+# From the cases table's stream (functions/sms/case_counts.py), not from ratings: completed cases (办结)
+# on the day they were completed, and those of them that hold a rating (the active rating rate).
+CASES_COMPLETED = "cases"
+CASES_RATED = "cases_rated"
 LEVELS = (1, 2, 3, 4, 5)
 GOOD_LEVELS = (3, 4, 5)
 BAD_LEVELS = (1, 2)

@@ -19,6 +19,8 @@ from functions.core.domain.errors import ValidationFailed
 from functions.core.domain.province import IndexRule
 from functions.index.contribution import (
     BAD_LEVELS,
+    CASES_COMPLETED,
+    CASES_RATED,
     FINISHED,
     GOOD_LEVELS,
     LEVELS,
@@ -202,6 +204,9 @@ def figures_view(
         "rectification_rate": _rate(rectified, bad),
         "on_time_rate": _rate(int(counts.get(ON_TIME, 0)), int(counts.get(FINISHED, 0))),
         "named_reply_rate": _rate(int(counts.get(NAMED_REPLIED, 0)), int(counts.get(NAMED_BAD, 0))),
+        "completed_cases": int(counts.get(CASES_COMPLETED, 0)),
+        "rated_cases": int(counts.get(CASES_RATED, 0)),
+        "active_rating_rate": _rate(int(counts.get(CASES_RATED, 0)), int(counts.get(CASES_COMPLETED, 0))),
         "tags": {
             name[len(tag_prefix) :]: int(n)
             for name, n in sorted(counts.items())

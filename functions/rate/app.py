@@ -4,32 +4,37 @@ Each view parses, calls the domain and shapes the answer; nothing else happens o
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Response
 
+from functions.core.domain.ratings import parse_rating_id
 from functions.core.http.api import json_response, query_param, read_json, read_text
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import authenticate, require_admin, require_channel, require_person
+from functions.core.http.auth import (
+    Caller,
+    Role,
+    caller_from_context,
+    require_admin,
+    require_channel,
+    require_person,
+)
 from functions.core.observability import count, logger
-from functions.rate import wiring
-from functions.rate.service import accepted_answer, rating_view
+from functions.rate import answers, wiring
 
 app = create_app("rate")
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def _caller() -> Any:
-    request = app.current_request
-    return authenticate(request.headers, wiring.runtime().settings)
+def _caller() -> Caller:
+    return caller_from_context(app.current_request.context)
 
 
 @app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL)
 def post_rating() -> Response:
-    require_channel(_caller())
+    caller = _caller()
+    require_channel(caller)
     body = read_json(app.current_request)
-    accepted = wiring.runtime().ratings.accept(body)
+    accepted = wiring.runtime().ratings.accept(body, channel_key=caller.channel_label)
     rating = accepted.rating
     if accepted.created:
         count("RatingAccepted", channel=rating.channel.value, polarity="good" if rating.good else "bad")
@@ -37,49 +42,50 @@ def post_rating() -> Response:
             "rating accepted",
             extra={"rating_id": rating.rating_id, "channel": rating.channel.value, "good": rating.good},
         )
-    return json_response(accepted_answer(rating), 201 if accepted.created else 200)
+    return json_response(answers.accepted(rating), 201 if accepted.created else 200)
 
 
 @app.route("/v1/ratings/{rating_id}", methods=["GET"], access=Access.PERSON)
 def get_rating(rating_id: str) -> Response:
     caller = _caller()
     require_person(caller)
-    return json_response(rating_view(wiring.runtime().ratings.get(rating_id, caller)))
+    rating = wiring.runtime().ratings.get(parse_rating_id(rating_id), caller)
+    return json_response(answers.rating(rating, audit=caller.role in (Role.ADMIN, Role.REVIEWER)))
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["PUT"], access=Access.PERSON)
 def put_directory_entry(kind: str, code: str) -> Response:
     require_admin(_caller())
     body = read_json(app.current_request)
-    entry, created = wiring.runtime().directory.put(kind, code, body)
-    return json_response(entry.as_dict(), 201 if created else 200)
+    directory = wiring.runtime().directory
+    outcome = directory.put(kind, code, body)
+    shown = directory.show(outcome.entry)
+    if outcome.job is not None:
+        # Moved; its descendants follow in the background.
+        job_url = f"/v1/directory/jobs/{outcome.job.job_id}"
+        return json_response(answers.moved_entry(shown, outcome.job.job_id), 202, {"Location": job_url})
+    return json_response(shown, 201 if outcome.created else 200)
+
+
+@app.route("/v1/directory/jobs/{job_id}", methods=["GET"], access=Access.PERSON)
+def get_directory_job(job_id: str) -> Response:
+    require_admin(_caller())
+    return json_response(wiring.runtime().directory.job(job_id).as_dict())
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def get_directory_entry(kind: str, code: str) -> Response:
     _caller()
-    return json_response(wiring.runtime().directory.get(kind, code).as_dict())
+    directory = wiring.runtime().directory
+    return json_response(directory.show(directory.get(kind, code)))
 
 
 @app.route("/v1/directory/{kind}", methods=["GET"], access=Access.CHANNEL_OR_PERSON)
 def list_directory(kind: str) -> Response:
     _caller()
-    parent, entries = wiring.runtime().directory.children(kind, query_param(app.current_request, "parent"))
-    return json_response(
-        {
-            "kind": kind,
-            "parent": parent.as_dict() if parent else None,
-            "entries": [
-                {
-                    "kind": e.kind.value,
-                    "code": e.code,
-                    "name": e.name,
-                    "parent": e.parent.code if e.parent else None,
-                }
-                for e in entries
-            ],
-        }
-    )
+    directory = wiring.runtime().directory
+    parent, entries = directory.children(kind, query_param(app.current_request, "parent"))
+    return json_response(answers.directory_listing(kind, directory.show(parent) if parent else None, entries))
 
 
 @app.route("/v1/directory/import", methods=["POST"], access=Access.PERSON)
@@ -87,11 +93,11 @@ def import_directory() -> Response:
     require_admin(_caller())
     text = read_text(app.current_request, ("text/csv", "text/plain"), MAX_IMPORT_BYTES)
     result = wiring.runtime().directory.import_csv(text)
-    return json_response(result.as_dict())
+    return json_response(answers.import_result(result))
 
 
 @app.route("/v1/openapi.json", methods=["GET"], access=Access.PUBLIC)
 def openapi() -> Response:
-    from functions.rate.openapi import document
+    from functions.core.http.openapi import document
 
     return json_response(document())

@@ -29,16 +29,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from functions.core.http.auth import Role, caller_from_claims, issue_token
-    from functions.core.settings import Settings
-    from infra.local.stack import function_environment
+    from functions.core.domain.errors import Unauthenticated
+    from functions.core.domain.scopes import person
+    from infra.local.stack import local_identity
 
-    if args.role != "admin" and not args.scope:
-        print(f"a {args.role} token needs --scope", file=sys.stderr)
+    try:
+        # The same checks the authorizer makes: a token it would refuse is never printed.
+        who = person(args.role, args.scope or None)
+    except Unauthenticated as refused:
+        print(f"python -m infra.local token: {refused.message} (got --scope {args.scope!r})", file=sys.stderr)
         return 2
-    settings = Settings.from_env(function_environment())
-    caller_from_claims({"role": args.role, "scope": args.scope})  # same checks the API makes
-    print(issue_token(settings, Role(args.role).value, args.scope or None, hours=args.hours))
+    print(local_identity().token(who.role.value, who.scope, hours=args.hours))
     return 0
 
 
@@ -52,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
     stack = start(host=args.host, port=args.port, province=args.province, load_demo=not args.no_demo)
     print(
         f"haochaping local stack on {stack.url} (province {args.province}; embedded AWS on port "
-        f"{stack.moto_port}).\nChannel key: x-api-key: {os.environ['LOCAL_API_KEYS'].split(',')[0]}\n"
+        f"{stack.moto_port}).\nChannel key: x-api-key: {next(iter(stack.api_keys))}\n"
         "A person's token: .venv/bin/python -m infra.local token --role admin\n"
         "Data lives only as long as this process. Ctrl-C stops everything.",
         flush=True,

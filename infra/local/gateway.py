@@ -20,16 +20,18 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from functions.core.http.app import Access
+
 if TYPE_CHECKING:
     import chalice
-    from chalice.app import RouteEntry
 
 logger = logging.getLogger("haochaping.local.gateway")
 
@@ -115,13 +117,24 @@ def _error(
     return status, [*_ERROR_HEADERS, *extra, ("Content-Length", str(len(body)))], body
 
 
+def _refusal(gateway_response: str) -> Response:
+    """One of API Gateway's own refusals, as the deployed gateway responses answer it."""
+    from functions.core.http.gateway_answers import GATEWAY_ANSWERS, WWW_AUTHENTICATE
+
+    answer = GATEWAY_ANSWERS[gateway_response]
+    extra = [("x-amzn-ErrorType", gateway_response)]
+    if answer.status == 401:
+        extra.append(("WWW-Authenticate", WWW_AUTHENTICATE))
+    return _error(answer.status, answer.error, answer.message, extra=extra)
+
+
 @dataclass
 class _Resource:
     """One API Gateway resource: a path template and the methods that apps declared on it."""
 
     template: str
     segments: tuple[str, ...]
-    methods: dict[str, tuple[chalice.Chalice, RouteEntry]] = field(default_factory=dict)
+    methods: dict[str, tuple[chalice.Chalice, Access]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,19 +211,6 @@ def _parse_query(query: str) -> dict[str, list[str]]:
     return params
 
 
-def _check_authorizer(app: chalice.Chalice, entry: RouteEntry) -> None:
-    """Refuse, at start-up, authorizers the gateway cannot enforce rather than let requests through."""
-    if entry.authorizer is None:
-        return
-    from chalice.app import ChaliceAuthorizer  # only apps with authorizers pay for the import
-
-    if not isinstance(entry.authorizer, ChaliceAuthorizer):
-        raise ValueError(
-            f"{entry.method} {entry.path} in {app.app_name!r} uses a {type(entry.authorizer).__name__}, "
-            "which the local gateway cannot enforce; use a Chalice @app.authorizer"
-        )
-
-
 def _policy_allows(policy: Any, method_arn: str) -> bool:
     """Evaluate an IAM policy for execute-api:Invoke on one ARN: any Deny wins, else any Allow."""
     if not isinstance(policy, dict):
@@ -243,41 +243,43 @@ class LocalApiGateway:
 
     def __init__(
         self,
-        apps: Sequence[chalice.Chalice],
+        apps: Sequence[chalice.Chalice] | Mapping[str, chalice.Chalice],
         *,
         stage: str = "local",
         region: str | None = None,
         memory_limit_in_mb: int = 512,
+        api_keys: Mapping[str, str] | None = None,
+        authorizer: Callable[[dict[str, Any], Any], Any] | None = None,
+        documents: Mapping[str, bytes] | None = None,
     ) -> None:
+        """`apps`: function name → app (or apps named by their app_name). The routes served are
+        `topology.routes_of(apps, include_local=True)`: the same derivation that tells the CDK app what
+        to deploy, so what runs here is what API Gateway declares plus the local-only routes.
+
+        Each route's `Access` is enforced as API Gateway enforces it: `api_keys` (key → key id) are the
+        keys of the usage plans; `authorizer` is the Lambda REQUEST authorizer of person routes (by
+        default the project's, functions.core.http.authorizer); `documents` are extra GET paths served
+        as JSON by the gateway itself (the local identity provider's key set)."""
+        from infra.topology import routes_of
+
+        self._api_keys = dict(api_keys or {})
+        self._authorizer = authorizer
+        self._documents = dict(documents or {})
         self._stage = stage
         self._region = region or default_region()
         self._memory_limit_in_mb = memory_limit_in_mb
-        self._resources: list[_Resource] = []
+        by_name = dict(apps) if isinstance(apps, Mapping) else {app.app_name: app for app in apps}
         # A Chalice app keeps current_request on itself, so one app must not serve two requests at
         # once; Lambda gives each concurrent request its own execution environment, so serialising
         # per app changes timing only, never what a handler sees.
-        self._app_locks: dict[int, threading.Lock] = {}
+        self._app_locks: dict[int, threading.Lock] = {id(app): threading.Lock() for app in by_name.values()}
         by_template: dict[str, _Resource] = {}
-        for app in apps:
-            self._app_locks.setdefault(id(app), threading.Lock())
-            for template, methods in app.routes.items():
-                resource = by_template.get(template)
-                if resource is None:
-                    resource = by_template[template] = _Resource(template, _split(template))
-                for method, entry in methods.items():
-                    if method in resource.methods:
-                        other = resource.methods[method][0].app_name
-                        raise ValueError(
-                            f"{method} {template} is declared by both {other!r} and {app.app_name!r}"
-                        )
-                    _check_authorizer(app, entry)
-                    resource.methods[method] = (app, entry)
+        for route in routes_of(by_name, include_local=True):
+            resource = by_template.get(route.path)
+            if resource is None:
+                resource = by_template[route.path] = _Resource(route.path, _split(route.path))
+            resource.methods[route.method] = (by_name[route.function], Access(route.access))
         self._resources = list(by_template.values())
-
-    @property
-    def routes(self) -> dict[str, list[str]]:
-        """The resource tree to deploy: template → methods (what CDK must declare)."""
-        return {r.template: sorted(r.methods) for r in self._resources if r.methods}
 
     def _match(self, raw_path: str) -> _Match | None:
         raw_segments = _split(raw_path)
@@ -309,6 +311,9 @@ class LocalApiGateway:
         header_pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
         if len(body) > MAX_PAYLOAD_BYTES:
             return _error(413, "too_large", "request body exceeds API Gateway's 10 MB limit")
+        if method == "GET" and path in self._documents:
+            document = self._documents[path]
+            return 200, [*_ERROR_HEADERS, ("Content-Length", str(len(document)))], document
         match = self._match(path)
         if match is None:
             return _error(404, "not_found", f"no route for {method} {path}")
@@ -321,12 +326,11 @@ class LocalApiGateway:
                 f"{method} is not allowed on {match.resource.template}",
                 extra=[("Allow", allowed)],
             )
-        app, entry = target
+        app, access = target
         event = self._event(app, method, path, query, header_pairs, body, source_ip, match)
-        if entry.authorizer is not None:
-            denied = self._authorize(app, entry, event)
-            if denied is not None:
-                return denied
+        refused = self._admit(access, event)
+        if refused is not None:
+            return refused
         context = LambdaContext(
             app.app_name, region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
         )
@@ -351,59 +355,70 @@ class LocalApiGateway:
             logger.error("function %s returned a malformed proxy response: %s", app.app_name, exc)
             return _error(502, "bad_gateway", f"function {app.app_name} returned a malformed response")
 
-    def _authorize(self, app: chalice.Chalice, entry: RouteEntry, event: dict[str, Any]) -> Response | None:
-        """Run the route's TOKEN authorizer as API Gateway does before the function sees anything.
+    def _admit(self, access: Access, event: dict[str, Any]) -> Response | None:
+        """Check the route's credentials before the function sees anything, as API Gateway does, and put
+        what it learnt where API Gateway puts it: `requestContext.identity.apiKeyId` for a channel,
+        `requestContext.authorizer` for a person. None lets the request through."""
+        if access in (Access.PUBLIC, Access.LOCAL):
+            return None
+        has_token = any(name.lower() == "authorization" for name in event["headers"])
+        if access is Access.PERSON or (access is Access.CHANNEL_OR_PERSON and has_token):
+            return self._authorize(event)
+        return self._check_api_key(event)
 
-        Passing every request locally would let an e2e test succeed without a token that
-        production demands; so the local stack enforces the same policy, and puts the same
-        ``requestContext.authorizer`` in front of the view.
-        """
-        authorizer = entry.authorizer
-        header = authorizer.config.header
-        token = next((v for k, v in event["headers"].items() if k.lower() == header.lower()), None)
-        if not token:
-            return _error(
-                401, "unauthorized", "Unauthorized", extra=[("x-amzn-ErrorType", "UnauthorizedException")]
-            )
+    def _check_api_key(self, event: dict[str, Any]) -> Response | None:
+        key = next((v for k, v in event["headers"].items() if k.lower() == "x-api-key"), None)
+        key_id = self._api_keys.get(key) if key else None
+        if key_id is None:
+            return _refusal("INVALID_API_KEY")
+        identity = event["requestContext"]["identity"]
+        identity["apiKey"], identity["apiKeyId"] = key, key_id
+        return None
+
+    def _authorize(self, event: dict[str, Any]) -> Response | None:
+        """Run the REQUEST authorizer (identity source: the Authorization header) as API Gateway does."""
+        if not any(name.lower() == "authorization" and value for name, value in event["headers"].items()):
+            return _refusal("UNAUTHORIZED")  # API Gateway does not even call the authorizer
         context = event["requestContext"]
         method_arn = (
             f"arn:{partition_for(self._region)}:execute-api:{self._region}:{LOCAL_ACCOUNT_ID}:"
             f"{LOCAL_API_ID}/{self._stage}/{event['httpMethod']}/{event['path'].lstrip('/')}"
         )
-        auth_event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+        auth_event = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders")},
+            **{k: event[k] for k in ("queryStringParameters", "multiValueQueryStringParameters")},
+            "pathParameters": event["pathParameters"],
+            "stageVariables": event["stageVariables"],
+            "requestContext": context,
+        }
         auth_context = LambdaContext(
-            f"{app.app_name}-{authorizer.name}",
-            region=self._region,
-            memory_limit_in_mb=self._memory_limit_in_mb,
+            "authorizer", region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
         )
         try:
-            result = json.loads(json.dumps(authorizer(auth_event, auth_context)))
+            result = json.loads(json.dumps(self._authorizer_handler()(auth_event, auth_context)))
         except Exception as exc:
             # A Lambda authorizer signals "no" by failing with exactly this message.
             if str(exc) == "Unauthorized":
-                return _error(
-                    401, "unauthorized", "Unauthorized", extra=[("x-amzn-ErrorType", "UnauthorizedException")]
-                )
-            logger.error("authorizer %s crashed\n%s", authorizer.name, traceback.format_exc())
-            return _error(
-                500,
-                "authorizer_failed",
-                "authorizer failed",
-                extra=[("x-amzn-ErrorType", "AuthorizerConfigurationException")],
-            )
+                return _refusal("UNAUTHORIZED")
+            logger.error("the authorizer failed\n%s", traceback.format_exc())
+            return _refusal("AUTHORIZER_FAILURE")
         if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument"), method_arn):
-            return _error(
-                403,
-                "forbidden",
-                "User is not authorized to access this resource",
-                extra=[("x-amzn-ErrorType", "AccessDeniedException")],
-            )
+            return _refusal("ACCESS_DENIED")
         granted = {
             str(k): v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
             for k, v in (result.get("context") or {}).items()
         }
         context["authorizer"] = {"principalId": result.get("principalId"), **granted}
         return None
+
+    def _authorizer_handler(self) -> Callable[[dict[str, Any], Any], Any]:
+        if self._authorizer is None:
+            from functions.core.http.authorizer import handler
+
+            self._authorizer = handler
+        return self._authorizer
 
     def _event(
         self,
@@ -524,9 +539,25 @@ class LocalApiGateway:
         return status, merged, payload
 
 
+# The gateway's own refusals, before any function runs (http.server's send_error), in the contract's
+# shape. Messages are fixed: http.server's own quote the request line, which may hold personal data.
+_PROTOCOL_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("validation", "the request line or headers are malformed"),
+    408: ("timeout", "the request was not received in time"),
+    413: ("too_large", "the request body is too large"),
+    414: ("too_large", "the request URI is too long"),
+    431: ("too_large", "the request headers are too large or too many"),
+    501: ("not_implemented", "the request method is not supported"),
+    505: ("http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"),
+}
+
+
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog: socketserver's default of 5 resets connections in a burst of 20 (a hall's
+    # tablets after a network blip, the e2e and bench tiers); API Gateway queues them.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: LocalApiGateway) -> None:
         self.gateway = gateway
@@ -545,10 +576,35 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     server: _GatewayServer
 
     def __getattr__(self, name: str) -> Any:
-        # BaseHTTPRequestHandler dispatches on do_<METHOD>; API Gateway accepts any method token.
-        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+        # BaseHTTPRequestHandler dispatches on do_<METHOD>; API Gateway takes any method token and
+        # answers one no route declares itself (405), so every token reaches the gateway.
+        if name.startswith("do_") and len(name) > 3:
             return self._dispatch
         raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (malformed request line, headers too large, ...) as JSON in the
+        contract's shape instead of its HTML page."""
+        error, text = _PROTOCOL_ERRORS.get(code, ("error", "the request was refused"))
+        document: dict[str, Any] = {"error": error, "message": text}
+        if error == "validation":
+            document["fields"] = {"request": text}
+        body = json.dumps(document).encode()
+        self.close_connection = True
+        # A request line too broken to name its version gets an HTTP/1.1 answer all the same (http.server
+        # would send the bare body of an HTTP/0.9 reply, with no status line).
+        self.request_version = "HTTP/1.1"
+        try:
+            reason = HTTPStatus(code).phrase
+        except ValueError:
+            reason = "Error"
+        self.send_response(code, reason)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -22,53 +22,47 @@ from typing import Any
 from infra import topology
 from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
-from infra.local.pollers import DynamoDBStreamPoller, SQSPoller
+from infra.local.identity import JWKS_PATH, LocalIdentityProvider
+from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
 from infra.provinces import PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TOKEN_SECRET_FILE = PROJECT_ROOT / ".local" / "token-secret"
+LOCAL_DIRECTORY = PROJECT_ROOT / ".local"
+DEMO_API_KEY = "local-demo-key"
 TABLE_PREFIX = "haochaping-local"
 REGION = "cn-northwest-1"
 
 
-def local_token_secret(env: Mapping[str, str] | None = None) -> str:
-    """The key that signs local people's tokens: TOKEN_SECRET if set, else one kept in .local/ so that
-    `python -m infra.local token` and a running stack agree."""
-    env = os.environ if env is None else env
-    if env.get("TOKEN_SECRET"):
-        return env["TOKEN_SECRET"]
-    TOKEN_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    if not TOKEN_SECRET_FILE.exists():
-        # Written aside, then linked into place: `run` and `token` may start at the same moment, and
-        # neither may ever read a half-written key.
-        draft = TOKEN_SECRET_FILE.with_name(f"{TOKEN_SECRET_FILE.name}.{os.getpid()}")
-        draft.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        draft.chmod(0o600)
-        try:
-            os.link(draft, TOKEN_SECRET_FILE)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return TOKEN_SECRET_FILE.read_text().strip()
+def local_identity() -> LocalIdentityProvider:
+    """The local identity provider, whose key `python -m infra.local token` and a running stack share."""
+    return LocalIdentityProvider(LOCAL_DIRECTORY)
 
 
-def function_environment(province: str = "guizhou", env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment each function gets, as Lambda would give it."""
+def local_api_keys(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The channel keys the local gateway's usage plan accepts (key → key id): LOCAL_API_KEYS, a comma
+    list, from the local stack's environment only; `local-demo-key` when it is not set. Functions never
+    see this list: they learn the key id from the request context, as behind API Gateway."""
     env = os.environ if env is None else env
+    keys = [k.strip() for k in env.get("LOCAL_API_KEYS", DEMO_API_KEY).split(",") if k.strip()]
+    if not keys:
+        raise ValueError("LOCAL_API_KEYS names no key")
+    return {key: f"local-key-{i + 1}" for i, key in enumerate(keys)}
+
+
+def function_environment(province: str, resources: Mapping[str, str]) -> dict[str, str]:
+    """The environment each function gets, as Lambda would give it: names and ARNs, never a secret."""
+    from functions.core.settings import env_name
+
     return {
-        "STAGE": "local",
         "TABLE_PREFIX": TABLE_PREFIX,
         "PROVINCE_CONFIG": PROVINCES[province].to_json(),
-        "TOKEN_SECRET": local_token_secret(env),
-        "TOKEN_ISSUER": "haochaping-local",
-        # A new secret per run: the data it protects lives only as long as the process.
-        "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "LOCAL_API_KEYS": env.get("LOCAL_API_KEYS", "local-demo-key"),
+        **{env_name(name, "SECRET_ARN"): resources[f"secret:{name}"] for name in topology.SECRETS},
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
+        # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
+        "SMS_PROVIDER": "local",
     }
 
 
@@ -85,6 +79,7 @@ class LocalStack:
     moto: Any
     moto_port: int
     resources: dict[str, str]
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
     pollers: list[Any] = field(default_factory=list)
     housekeeping: threading.Event = field(default_factory=threading.Event)
     previous_environment: dict[str, str] = field(default_factory=dict, repr=False)
@@ -120,7 +115,7 @@ def start(
     port: int = 8000,
     province: str = "guizhou",
     load_demo: bool = True,
-    event_sources: Iterable[topology.EventSource] = topology.EVENT_SOURCES,
+    event_sources: Iterable[topology.EventSource] | None = None,
     extra_handlers: Mapping[str, Callable[[dict, Any], Any]] | None = None,
 ) -> LocalStack:
     """Start everything and answer once the API is up. `extra_handlers` maps a handler reference used
@@ -145,17 +140,28 @@ def start(
         }
     )
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    os.environ.update(function_environment(province, resources))
+    # Functions find their resources by name, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL,
+    # TICKET_EVENTS_TOPIC_ARN, EVIDENCE_BUCKET, TICKET_STATE_MACHINE_ARN, ...
+    os.environ.update(resource_environment(resources))
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = [topology.load(function.app) for function in topology.HTTP_FUNCTIONS]
+    apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
     if load_demo:
         _load_demo(province)
-    api = serve(LocalApiGateway(apps), host, port)
+    api_keys = local_api_keys(previous_environment)
+    identity = local_identity()
+    gateway = LocalApiGateway(
+        apps, api_keys=api_keys, documents={JWKS_PATH: json.dumps(identity.jwks).encode()}
+    )
+    api = serve(gateway, host, port)
+    # The authorizer reads where the key set is on its first request, once the port is known.
+    os.environ.update(identity.environment(api.url))
     stack = LocalStack(
+        api_keys=api_keys,
         host=host,
         api=api,
         moto=moto,
@@ -163,7 +169,9 @@ def start(
         resources=resources,
         previous_environment=previous_environment,
     )
-    stack.pollers = _start_pollers(resources, event_sources, extra_handlers or {})
+    stack.pollers = _start_pollers(
+        resources, topology.EVENT_SOURCES if event_sources is None else event_sources, extra_handlers or {}
+    )
     threading.Thread(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()
@@ -212,7 +220,15 @@ def _create_resources() -> dict[str, str]:
             )
     sqs = boto3.client("sqs")
     for queue in topology.QUEUES:
-        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}")["QueueUrl"]
+        attributes = {}
+        if queue in topology.DEAD_LETTERS:
+            dead_letter, receives = topology.DEAD_LETTERS[queue]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": resources[f"queue-arn:{dead_letter}"], "maxReceiveCount": receives}
+            )
+            # Locally a failed text comes back after seconds, not Lambda's default 30.
+            attributes["VisibilityTimeout"] = "2"
+        url = sqs.create_queue(QueueName=f"{TABLE_PREFIX}-{queue}", Attributes=attributes)["QueueUrl"]
         resources[f"queue:{queue}"] = url
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources[f"queue-arn:{queue}"] = arn
@@ -226,19 +242,61 @@ def _create_resources() -> dict[str, str]:
             Endpoint=resources[f"queue-arn:{subscription.queue}"],
             Attributes={"RawMessageDelivery": "true"},
         )
+    secretsmanager = boto3.client("secretsmanager")
+    for name in topology.SECRETS:
+        # A new key per run, as the deployment generates one: what it protects lives only as long as
+        # the process.
+        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        created = secretsmanager.create_secret(Name=f"{TABLE_PREFIX}/{name}", SecretString=value)
+        resources[f"secret:{name}"] = created["ARN"]
     s3 = boto3.client("s3")
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources[f"bucket:{bucket}"] = name
+    _create_state_machines(resources)
     return resources
+
+
+def _create_state_machines(resources: dict[str, str]) -> None:
+    """Each state machine of the topology from its ASL file, its placeholders substituted by the same
+    function the CDK app uses; moto's server executes them (MOTO_PORT tells it where its services are)."""
+    import boto3
+
+    from infra.local.gateway import LOCAL_ACCOUNT_ID, partition_for
+    from infra.statemachines import definition
+
+    partition = partition_for(REGION)
+    resources["partition"] = partition
+    stepfunctions = boto3.client("stepfunctions")
+    for machine in topology.STATE_MACHINES:
+        values = {placeholder: resources[ref] for placeholder, ref in machine.placeholders}
+        arn = stepfunctions.create_state_machine(
+            name=f"{TABLE_PREFIX}-{machine.name}",
+            definition=definition(machine.name, values),
+            roleArn=f"arn:{partition}:iam::{LOCAL_ACCOUNT_ID}:role/{TABLE_PREFIX}-{machine.name}",
+            type="STANDARD",
+        )["stateMachineArn"]
+        resources[f"statemachine:{machine.name}"] = arn
+
+
+def resource_environment(resources: Mapping[str, str]) -> dict[str, str]:
+    """What functions learn about the stack's resources from their environment, as the CDK app sets it."""
+    env = {}
+    for key, value in resources.items():
+        kind, _, name = key.partition(":")
+        if kind in ("topic", "bucket", "queue"):
+            env[topology.resource_env_name(kind, name)] = value
+    for machine in topology.STATE_MACHINES:
+        env[machine.env] = resources[f"statemachine:{machine.name}"]
+    return env
 
 
 def _load_demo(province: str) -> None:
     from functions.rate import wiring
 
     result = wiring.runtime().directory.import_csv(demo_directory_csv(province))
-    logger.info("demo directory loaded: %s", result.as_dict())
+    logger.info("demo directory loaded: %s", result._asdict())
 
 
 def _start_pollers(
@@ -276,6 +334,12 @@ def _start_pollers(
                 handler,
                 function_name=source.function,
                 batch_size=min(source.batch_size, 10),
+            )
+        elif source.kind == "schedule":
+            poller = SchedulePoller(
+                handler,
+                function_name=source.function,
+                every=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "1")),
             )
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")

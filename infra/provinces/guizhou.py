@@ -2,6 +2,7 @@
 Jiangsu 2022 norm that DOMAIN.md takes as default; SMS texts are Guizhou's off-site rating (离场评价)."""
 
 from functions.core.domain.province import Deadlines, IndexRule, ProvinceConfig, SmsTexts, TagSets
+from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
 
 GUIZHOU = ProvinceConfig(
     code="520000000000",
@@ -29,16 +30,62 @@ GUIZHOU = ProvinceConfig(
         ),
     ),
     index=IndexRule(scores={5: 10, 4: 8, 3: 6, 2: 4, 1: 2}, initial=10.0, prior_weight=1.0),
-    deadlines=Deadlines(contact=1, simple=1, general=5, complex=15),
+    deadlines=Deadlines(contact=1, simple=1, general=5, complex=15, remind_before_hours=4),
+    # A rating naming only a region is answered by the nearest administration office (政务服务中心).
+    administration_offices={
+        "520000000000": "D52000001",
+        "520100000000": "D52010001",
+        "520102000000": "D52010201",
+        "520103000000": "D52010301",
+    },
     sms=SmsTexts(
-        invitation="【贵州政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
+        invitation="【贵州政务服务】您在{department}办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【贵州政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
         thanks="【贵州政务服务】感谢您的评价！",
         opted_out="【贵州政务服务】您已退订评价短信。",
         expired="【贵州政务服务】该评价邀请已过期，如需评价请登录贵州政务服务网。",
         ticket_notice="【贵州政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
-        reply_notice="【贵州政务服务】您的差评已处理，整改情况：{report}",
+        reply_notice="【贵州政务服务】您对{department}的差评已处理并答复，整改情况可登录贵州政务服务网查看。",
         invitation_valid_days=7,
+        no_invitation="【贵州政务服务】您好，您目前没有待评价的办件。感谢您关注贵州政务服务。",
+        already_rated="【贵州政务服务】该办件已评价，感谢您的参与。",
+        more_pending="您还有{count}件办件待评价，请再回复数字评价{item}（办件编号{case_no}）。",
+        escalation_notice="【贵州政务服务】差评工单{ticket_id}（{department}）已超期，请督办。",
+        reminder_notice="【贵州政务服务】差评工单{ticket_id}将于{due}到期，请及时处理。",
+        quiet_start="21:00",
+        quiet_end="08:00",
+        # Demo duty numbers (fictitious, in the 199 0000 range) of the offices that hear of tickets.
+        contacts={
+            "region#520000000000": "19900005200",
+            "region#520100000000": "19900005201",
+            "department#D52010001": "19900010001",
+            "department#D52010002": "19900010002",
+        },
+    ),
+)
+
+# The demo province deploys in a global region (Hong Kong is the nearest; a production deployment of
+# government data belongs in a China region: see ningxia.py). The account is a placeholder: replace it.
+GUIZHOU_DEPLOY = DeployConfig(
+    account="111111111111",
+    region="ap-east-1",
+    partition="aws",
+    alarm_emails=("ops@example.gov.cn",),
+    identity=IdentityProvider(
+        jwks_url="https://id.example.gov.cn/guizhou/.well-known/jwks.json",
+        issuer="https://id.example.gov.cn/guizhou",
+        audience="haochaping",
+    ),
+    channel_plans=(
+        ChannelPlan("hall_pad", rate_per_second=200, burst=400, quota_per_day=2_000_000),
+        ChannelPlan("hall_terminal", rate_per_second=50, burst=100, quota_per_day=500_000),
+        ChannelPlan("pc", rate_per_second=100, burst=200, quota_per_day=1_000_000),
+        ChannelPlan("mobile", rate_per_second=100, burst=200, quota_per_day=1_000_000),
+        ChannelPlan("qrcode", rate_per_second=50, burst=100, quota_per_day=500_000),
+        ChannelPlan("phone", rate_per_second=20, burst=40, quota_per_day=200_000),
+        ChannelPlan("sms", rate_per_second=50, burst=100, quota_per_day=500_000),
+        # The department console: person-facing, and a channel for the routes channels or people read.
+        ChannelPlan("console", rate_per_second=50, burst=100, quota_per_day=500_000),
     ),
 )

@@ -19,10 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from functions.core.settings import Settings
 from functions.core.storage import clients
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring
+from functions.rate.settings import RateSettings
 from infra.local.gateway import LocalApiGateway
 from infra.local.stack import REGION
 from infra.provinces import demo_directory_csv
@@ -59,20 +59,20 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def bench_settings() -> Settings:
-    """The function's settings as the deployment would give them, through the same parser."""
-
-    def secret() -> str:
-        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-
-    return Settings.from_env(
+def bench_settings(directory_jobs_queue_url: str = "") -> RateSettings:
+    """The function's settings as the deployment would give them, through the same parser (the
+    personal-data key answered in memory instead of by Secrets Manager)."""
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return RateSettings.from_env(
         {
             "PROVINCE_CONFIG": province().to_json(),
-            "TOKEN_SECRET": secret(),
-            "PERSONAL_DATA_SECRET": secret(),
+            "PERSONAL_DATA_SECRET_ARN": "arn:bench:personal-data",
             "TABLE_PREFIX": TABLE_PREFIX,
-            "LOCAL_API_KEYS": CHANNEL_KEY,
-        }
+            # A benchmark that moves no directory subtree never sends to the queue.
+            "DIRECTORY_JOBS_QUEUE_URL": directory_jobs_queue_url
+            or f"https://sqs.{REGION}.amazonaws.com.cn/123456789012/bench-directory-jobs",
+        },
+        fetch=lambda _arn: key,
     )
 
 
@@ -131,7 +131,7 @@ class CallRecorder:
 
 @dataclass
 class InProcessStack:
-    settings: Settings
+    settings: RateSettings
     client: Any  # the DynamoDB client the runtime uses: hooks registered on it see every call
     runtime: wiring.Runtime
     gateway: LocalApiGateway
@@ -139,10 +139,14 @@ class InProcessStack:
 
     def post_rating(self, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """One request, as API Gateway would send it; answers the status and the JSON body."""
+        return self.send("POST", "/v1/ratings", body, RATING_HEADERS)
+
+    def send(
+        self, method: str, path: str, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
         with contextlib.redirect_stdout(self.sink):
-            status, _, payload = self.gateway.handle(
-                "POST", "/v1/ratings", RATING_HEADERS, json.dumps(body, ensure_ascii=False).encode()
-            )
+            status, _, payload = self.gateway.handle(method, path, headers, raw)
         return status, json.loads(payload)
 
     def new_execution_environment(self) -> wiring.Runtime:
@@ -150,6 +154,12 @@ class InProcessStack:
         self.runtime = wiring.build(self.settings, self.client)
         wiring.use(self.runtime)
         return self.runtime
+
+
+def client_for(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
 
 
 @contextlib.contextmanager
@@ -168,12 +178,19 @@ def in_process_stack() -> Iterator[InProcessStack]:
         client = clients.dynamodb.__wrapped__()
         for spec in TABLES:
             client.create_table(**spec.create_table_request(spec.physical_name(TABLE_PREFIX)))
-        settings = bench_settings()
+        queue_url = client_for("sqs").create_queue(QueueName=f"{TABLE_PREFIX}-directory-jobs")["QueueUrl"]
+        settings = bench_settings(queue_url)
         runtime = wiring.build(settings, client)
         wiring.use(runtime)
         try:
             runtime.directory.import_csv(demo_directory_csv(PROVINCE))
             with quiet_logger() as sink:
-                yield InProcessStack(settings, client, runtime, LocalApiGateway([app]), sink)
+                yield InProcessStack(
+                    settings,
+                    client,
+                    runtime,
+                    LocalApiGateway({"rate": app}, api_keys={CHANNEL_KEY: "bench-key"}),
+                    sink,
+                )
         finally:
             wiring.use(None)

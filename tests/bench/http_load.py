@@ -12,12 +12,10 @@ Run alone: .venv/bin/python -m tests.bench.http_load"""
 
 from __future__ import annotations
 
-import base64
 import collections
 import http.client
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -56,8 +54,6 @@ class LocalStackProcess:
         env = {
             **os.environ,
             "LOCAL_API_KEYS": CHANNEL_KEY,
-            # Given here so the stack does not create .local/token-secret in the project tree.
-            "TOKEN_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         }
         # sys.executable: the interpreter running the benchmark, i.e. the project's .venv under make.
         self.process = subprocess.Popen(

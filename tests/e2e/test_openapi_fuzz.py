@@ -1,7 +1,11 @@
 """Property-based tests of the served contract against the running local stack.
 
 1. schemathesis fuzzes every operation of GET /v1/openapi.json, once with the channel key and once with
-   an admin token: never a 5xx, and every 4xx in the contract's error shape.
+   an admin token, with valid and invalid (negative) inputs: never a 5xx, every 4xx in the contract's
+   error shape, and every status and content type one the document declares for that operation.
+1b. A hypothesis strategy of our own sends every operation the JSON other parsers read differently or
+   choke on (deep nesting, lone surrogates, duplicate keys, NaN, 1e400, 5.0, non-object tops) and hostile
+   path and query values: never a 5xx, always the contract's error shape.
 2. schemathesis's subject codes are random, so its ratings never name a subject the directory knows
    (they end in 422 or 400). A hypothesis test of our own therefore generates VALID ratings from the
    demo directory and checks that each is accepted, replayed idempotently and read back as sent.
@@ -10,9 +14,11 @@ Runs after the exact tests (see conftest): fuzzing writes random directory entri
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -21,10 +27,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis import GenerationMode
+from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
+from functions.core.domain.personal import mask_free_text
 from infra.provinces import GUIZHOU
-from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData
+from tests.e2e.conftest import Api, DirectoryRow, SentPersonalData, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +46,26 @@ FUZZ_SETTINGS = settings(
 
 # How the fuzz run's answers were distributed, per credential and operation (printed with -s / -rA).
 STATUSES: Counter[tuple[str, str, int]] = Counter()
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(
+    tmp_path_factory: pytest.TempPathFactory, sent_personal_data: SentPersonalData
+) -> Iterator[Stack]:
+    """A stack of the module's own: the fuzz run writes random directory entries and ratings, which no
+    other test may find, whatever order the tests run in."""
+    with running_stack(tmp_path_factory.mktemp("fuzz-stack") / "server.log", sent_personal_data) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def base_url(fuzz_stack: Stack) -> str:
+    return fuzz_stack.base_url
+
+
+@pytest.fixture(scope="module")
+def api(base_url: str, sent_personal_data: SentPersonalData) -> Api:
+    return Api(base_url, sent_personal_data)
 
 
 # --- 1. schemathesis over the served document ----------------------------------------------------
@@ -60,7 +88,9 @@ def served_schema(base_url: str, fuzz_headers: dict[str, str]) -> schemathesis.B
     """The OpenAPI document as the stack serves it, sending one credential on every request."""
     schema = schemathesis.openapi.from_url(f"{base_url}/v1/openapi.json", timeout=30)
     schema.config.update(base_url=base_url, headers=fuzz_headers)
-    schema.config.generation.update(max_examples=MAX_EXAMPLES)
+    schema.config.generation.update(
+        max_examples=MAX_EXAMPLES, modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    )
     return schema
 
 
@@ -100,9 +130,16 @@ def test_the_served_contract_holds_under_fuzzing(
     _remember_personal_data(case.body, sent_personal_data)
 
     # When it is sent to the stack
-    response = case.call_and_validate(checks=[not_a_server_error, errors_in_contract_shape])
+    response = case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            errors_in_contract_shape,
+            status_code_conformance,
+            content_type_conformance,
+        ]
+    )
 
-    # Then no 5xx, and every 4xx in the contract's shape (the checks above)
+    # Then no 5xx, every 4xx in the contract's shape, every status and content type documented
     STATUSES[(fuzz_credential, case.operation.label, response.status_code)] += 1
 
 
@@ -146,12 +183,122 @@ def test_fuzzing_reached_every_operation_and_no_role_got_through(
             "PUT /v1/directory/{kind}/{code}",
             "POST /v1/directory/import",
         },
-        "admin-token": {"POST /v1/ratings"},
+        "admin-token": {"POST /v1/ratings", "POST /v1/cases"},
     }
     crossed = {
         (who, op, status) for (who, op, status) in STATUSES if op in not_for[who] and 200 <= status < 300
     }
     assert not crossed, f"2xx answers to callers the contract refuses: {sorted(crossed)}"
+
+
+# --- 1b. hostile JSON and hostile parameters, against every operation of the served document ------
+
+# JSON fragments that Python's json module, another parser or a UTF-8 encoder would treat differently.
+HOSTILE_FRAGMENTS = st.one_of(
+    st.integers(33, 5_000).map(lambda n: "[" * n + "]" * n),  # nested past the limit
+    st.integers(33, 400).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    st.sampled_from(['"\\ud800"', '"\\udfff"', '"ok\\udbffend"', '["\\ud800"]']),  # lone surrogates
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "5.0", "2.5", "-0", "1" * 60]),
+    st.sampled_from(["true", "false", "null", '""', "[]", "{}", '"5"']),
+    st.text(max_size=20).map(json.dumps),
+)
+
+
+@st.composite
+def hostile_json(draw: st.DrawFn, fields: list[str]) -> bytes:
+    """A body built as text, so that what json.dumps cannot write (duplicates, NaN, depth) is sent."""
+    shape = draw(st.sampled_from(["object", "object", "object", "top-level"]))
+    if shape == "top-level":
+        return draw(HOSTILE_FRAGMENTS).encode("utf-8")
+    keys = draw(
+        st.lists(st.sampled_from([*fields, "rater", "subjects", "\\ud800", "x"]), min_size=1, max_size=6)
+    )
+    if draw(st.booleans()):
+        keys.append(draw(st.sampled_from(keys)))  # a duplicated key
+    members = []
+    for key in keys:
+        value = draw(HOSTILE_FRAGMENTS)
+        if draw(st.booleans()):  # one level down, inside a field
+            value = (
+                "{"
+                + json.dumps(draw(st.sampled_from(["phone", "department", "name", "k"])))
+                + ":"
+                + value
+                + "}"
+            )
+        quoted = f'"{key}"' if key.startswith("\\") else json.dumps(key)
+        members.append(f"{quoted}:{value}")
+    return ("{" + ",".join(members) + "}").encode("utf-8")
+
+
+HOSTILE_PARAMETERS = st.sampled_from(
+    ["%ED%A0%80", "%F0%28%8C%28", "%00", "a%2Fb", "..", "jobs", "x" * 3000, "%E4%B8%AD", "1e400", "-1", "%20"]
+)
+
+
+@dataclass(frozen=True)
+class ServedOperation:
+    method: str
+    path: str
+    schemes: frozenset[str]  # the credentials it accepts
+    fields: tuple[str, ...]  # the properties of its JSON body, if it takes one
+
+
+@pytest.fixture(scope="module")
+def served_operations(api: Api, channel_headers: dict[str, str]) -> list[ServedOperation]:
+    document = api.get("/v1/openapi.json", channel_headers).json()
+    schemas = document["components"]["schemas"]
+
+    def fields(operation: dict[str, Any]) -> tuple[str, ...]:
+        schema = (
+            operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        )
+        return tuple(sorted(schemas.get(schema.get("$ref", "").rpartition("/")[2], {}).get("properties", {})))
+
+    return [
+        ServedOperation(
+            method.upper(),
+            path,
+            frozenset(name for requirement in operation.get("security", []) for name in requirement),
+            fields(operation),
+        )
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(data=st.data())
+def test_hostile_json_and_parameters_never_get_a_5xx_on_any_operation(
+    data: st.DataObject,
+    served_operations: list[ServedOperation],
+    api: Api,
+    channel_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    # Given any operation of the served document, with a credential it accepts
+    operation = data.draw(st.sampled_from(served_operations))
+    method, path = operation.method, operation.path
+    headers = dict(channel_headers if "channelKey" in operation.schemes else admin_headers)
+    # and hostile path and query values and a hostile JSON body
+    for parameter in re.findall(r"{(\w+)}", path):
+        path = path.replace(f"{{{parameter}}}", data.draw(HOSTILE_PARAMETERS, label=parameter))
+    if data.draw(st.booleans(), label="with query"):
+        path += "?parent=" + data.draw(HOSTILE_PARAMETERS, label="parent")
+    body = data.draw(hostile_json(list(operation.fields) or ["name"]), label="body")
+
+    # When it is sent
+    answer = api.request(method, path, headers={**headers, "Content-Type": "application/json"}, body=body)
+
+    # Then it is never a 5xx, and every refusal is in the contract's shape
+    assert answer.status < 500, f"{method} {path[:80]} {body[:200]!r} -> {answer}"
+    document = answer.json()
+    if answer.status >= 400:
+        assert isinstance(document.get("error"), str) and isinstance(document.get("message"), str), answer
+        if document["error"] == "validation":
+            assert answer.status == 400 and isinstance(document.get("fields"), dict), answer
 
 
 # --- 2. valid ratings, generated from the demo directory -----------------------------------------
@@ -261,7 +408,9 @@ def valid_ratings(draw: st.DrawFn, directory: Directory) -> tuple[dict[str, Any]
     }
     if tags or draw(st.booleans()):
         body["tags"] = tags
-    comment = draw(st.none() | st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=500))
+    # Text without control characters (400s by API.md), but with the line breaks a comment may hold
+    letters = st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]) | st.sampled_from("\n\t")
+    comment = draw(st.none() | st.text(letters, max_size=500))
     if comment is not None:
         body["comment"] = comment
     if draw(st.booleans()):
@@ -340,7 +489,8 @@ def test_valid_ratings_are_accepted_and_read_back_as_sent(
         True,
     )
     assert got["tags"] == body.get("tags", [])
-    assert got["comment"] == ((body.get("comment") or "").strip() or None)
+    written = (body.get("comment") or "").strip() or None
+    assert got["comment"] == (mask_free_text(written) if written else None)  # shown masked
     assert got["case_no"] == body.get("case_no")
     assert got["ticket_id"] == answer["ticket_id"]
     rater = body.get("rater")

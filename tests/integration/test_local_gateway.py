@@ -6,15 +6,19 @@ import http.client
 import json
 import logging
 import socket
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from chalice import AuthResponse, Chalice, Response
+from chalice import Chalice, Response
 
+from functions.core.http.app import Access, ProjectApp
 from infra.local.gateway import LocalApiGateway, serve
+from infra.topology import routes_of
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary \x00"
 
@@ -49,39 +53,44 @@ def _seen(app: Chalice) -> dict[str, Any]:
 
 
 def build_ratings_app() -> Chalice:
-    app = Chalice(app_name="rate")
+    app = ProjectApp("rate")
 
-    @app.route("/v1/ratings", methods=["POST"])
+    @app.route("/v1/ratings", access=Access.PUBLIC, methods=["POST"])
     def create_rating() -> Any:
         return {"json_body": app.current_request.json_body, **_seen(app)}
 
-    @app.route("/v1/ratings/latest")
+    @app.route("/v1/ratings/latest", access=Access.PUBLIC)
     def latest_rating() -> Any:
         return {"view": "latest", **_seen(app)}
 
-    @app.route("/v1/ratings/{rating_id}", methods=["GET", "DELETE"])
+    @app.route("/v1/ratings/{rating_id}", access=Access.PUBLIC, methods=["GET", "DELETE"])
     def get_rating(rating_id: str) -> Any:
         return {"view": "by_id", "rating_id": rating_id, **_seen(app)}
 
-    @app.route("/v1/ratings/{rating_id}/photo", methods=["PUT"], content_types=["application/octet-stream"])
+    @app.route(
+        "/v1/ratings/{rating_id}/photo",
+        access=Access.PUBLIC,
+        methods=["PUT"],
+        content_types=["application/octet-stream"],
+    )
     def put_photo(rating_id: str) -> Any:
         raw = app.current_request.raw_body
         return {"size": len(raw), "matches": raw == PNG_BYTES, **_seen(app)}
 
-    @app.route("/v1/ratings/{rating_id}/photo", methods=["GET"])
+    @app.route("/v1/ratings/{rating_id}/photo", access=Access.PUBLIC, methods=["GET"])
     def get_photo(rating_id: str) -> Response:
         return Response(body=PNG_BYTES, headers={"Content-Type": "application/octet-stream"})
 
-    @app.route("/v1/echo", methods=["POST"], content_types=["*/*"])
+    @app.route("/v1/echo", access=Access.PUBLIC, methods=["POST"], content_types=["*/*"])
     def echo() -> Any:
         return {"raw_hex": app.current_request.raw_body.hex(), **_seen(app)}
 
-    @app.route("/v1/broken/unserialisable")
+    @app.route("/v1/broken/unserialisable", access=Access.PUBLIC)
     def unserialisable() -> Any:
         # Chalice serialises the answer after its own error handling, so this escapes the function.
         return {"when": object()}
 
-    @app.route("/v1/broken/raises")
+    @app.route("/v1/broken/raises", access=Access.PUBLIC)
     def raises() -> Any:
         raise RuntimeError("boom with personal data 13800000000")
 
@@ -89,13 +98,13 @@ def build_ratings_app() -> Chalice:
 
 
 def build_tickets_app() -> Chalice:
-    app = Chalice(app_name="tickets")
+    app = ProjectApp("tickets")
 
-    @app.route("/v1/tickets/{ticket_id}")
+    @app.route("/v1/tickets/{ticket_id}", access=Access.PUBLIC)
     def get_ticket(ticket_id: str) -> Any:
         return {"ticket_id": ticket_id, **_seen(app)}
 
-    @app.route("/v1/files/{proxy+}")
+    @app.route("/v1/files/{proxy+}", access=Access.PUBLIC)
     def get_file() -> Any:
         return _seen(app)
 
@@ -261,13 +270,13 @@ class TestEventShape:
 
     def test_a_malformed_proxy_response_is_502(self) -> None:
         # Given a function that answers without a statusCode
-        class NotAProxyResponse(Chalice):
+        class NotAProxyResponse(ProjectApp):
             def __call__(self, event: Any, context: Any) -> Any:
                 super().__call__(event, context)
                 return {"body": "hello"}
 
-        app = NotAProxyResponse(app_name="odd")
-        app.route("/v1/odd")(lambda: {})
+        app = NotAProxyResponse("odd")
+        app.route("/v1/odd", access=Access.PUBLIC)(lambda: {})
 
         # When it is called
         status, _, payload = call(LocalApiGateway([app]), "GET", "/v1/odd")
@@ -288,8 +297,12 @@ class TestSeveralApps:
         assert status == 200
         assert seen["ticket_id"] == "T-9"
         assert seen["function_name"] == "tickets"
-        assert gateway.routes["/v1/tickets/{ticket_id}"] == ["GET"]
-        assert gateway.routes["/v1/ratings/{rating_id}"] == ["DELETE", "GET"]
+        served = {
+            (r.function, r.path, r.method)
+            for r in routes_of({"rate": build_ratings_app(), "tickets": build_tickets_app()})
+        }
+        assert ("tickets", "/v1/tickets/{ticket_id}", "GET") in served
+        assert {("rate", "/v1/ratings/{rating_id}", m) for m in ("DELETE", "GET")} <= served
 
     def test_greedy_proxy_parameter_takes_the_rest_of_the_path(self, gateway: LocalApiGateway) -> None:
         # Given a {proxy+} route
@@ -310,8 +323,8 @@ class TestSeveralApps:
         # Given two apps that both declare GET /v1/tickets/{ticket_id}
         # When a gateway is built over them
         # Then it refuses, naming both
-        with pytest.raises(ValueError, match="GET /v1/tickets/\\{ticket_id\\}.*'tickets'"):
-            LocalApiGateway([build_tickets_app(), build_tickets_app()])
+        with pytest.raises(ValueError, match="GET /v1/tickets/\\{ticket_id\\}.*'tickets'.*'tickets-copy'"):
+            LocalApiGateway({"tickets": build_tickets_app(), "tickets-copy": build_tickets_app()})
 
 
 class TestErrors:
@@ -345,46 +358,96 @@ class TestErrors:
         assert "Traceback" in caplog.text
         assert "TypeError" in caplog.text
 
-    def test_an_exception_chalice_catches_stays_chalices_500(self, gateway: LocalApiGateway) -> None:
+    def test_an_exception_in_a_view_is_the_contracts_500_without_detail(
+        self, gateway: LocalApiGateway
+    ) -> None:
         status, _, payload = call(gateway, "GET", "/v1/broken/raises")
 
         assert status == 500
-        assert json.loads(payload)["Code"] == "InternalServerError"
+        assert json.loads(payload)["error"] == "internal"
+        assert b"13800000000" not in payload and b"boom" not in payload
 
 
-class TestAuthorizer:
+class TestAccess:
+    """Each route's Access is enforced in front of the function, as API Gateway enforces it."""
+
     @pytest.fixture
     def guarded(self) -> LocalApiGateway:
-        app = Chalice(app_name="guarded")
+        app = ProjectApp("guarded")
 
-        @app.authorizer()
-        def staff(auth_request: Any) -> AuthResponse:
-            if auth_request.token == "Bearer good":
-                return AuthResponse(routes=["/v1/staff"], principal_id="staff-7", context={"dept": "D1"})
-            if auth_request.token == "Bearer other-route":
-                return AuthResponse(routes=["/v1/elsewhere"], principal_id="staff-8")
-            raise Exception("Unauthorized")
+        def seen() -> Any:
+            context = app.current_request.context
+            return {"identity": context["identity"], "authorizer": context.get("authorizer")}
 
-        @app.route("/v1/staff", authorizer=staff)
-        def whoami() -> Any:
-            return app.current_request.context["authorizer"]
+        app.route("/v1/channel", access=Access.CHANNEL)(seen)
+        app.route("/v1/person", access=Access.PERSON)(seen)
+        app.route("/v1/either", access=Access.CHANNEL_OR_PERSON)(seen)
+        app.route("/v1/open", access=Access.PUBLIC)(seen)
 
-        return LocalApiGateway([app])
+        def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            token = event["headers"].get("Authorization", "")
+            if token == "Bearer crash":
+                raise RuntimeError("the identity provider is down")
+            if token not in ("Bearer good", "Bearer denied"):
+                raise Exception("Unauthorized")
+            effect = "Allow" if token == "Bearer good" else "Deny"
+            return {
+                "principalId": "u-7",
+                "policyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+                    ],
+                },
+                "context": {"role": "admin", "scope": "", "sub": "u-7"},
+            }
 
-    def test_the_token_authorizer_guards_the_route_as_api_gateway_does(
+        return LocalApiGateway([app], api_keys={"key-1": "channel-1"}, authorizer=authorizer)
+
+    def test_a_channel_route_needs_a_known_key_and_passes_its_id(self, guarded: LocalApiGateway) -> None:
+        for headers in ({}, {"x-api-key": "unknown"}, {"Authorization": "Bearer good"}):
+            status, answer_headers, payload = call(guarded, "GET", "/v1/channel", headers)
+            assert (status, json.loads(payload)["error"]) == (401, "unauthenticated")
+            assert answer_headers["www-authenticate"].startswith("Bearer")
+
+        status, _, payload = call(guarded, "GET", "/v1/channel", {"x-api-key": "key-1"})
+        assert status == 200
+        seen = json.loads(payload)
+        assert seen["identity"]["apiKeyId"] == "channel-1" and seen["authorizer"] is None
+
+    def test_a_person_route_runs_the_authorizer_and_passes_its_context(
         self, guarded: LocalApiGateway
     ) -> None:
-        # Given no token, a rejected token, and a token for another route
-        # When each is sent
-        # Then they are refused as API Gateway refuses them
-        assert call(guarded, "GET", "/v1/staff")[0] == 401
-        assert call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer bad"})[0] == 401
-        assert call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer other-route"})[0] == 403
+        assert call(guarded, "GET", "/v1/person")[0] == 401
+        assert call(guarded, "GET", "/v1/person", {"x-api-key": "key-1"})[0] == 401
+        assert call(guarded, "GET", "/v1/person", {"Authorization": "Bearer bad"})[0] == 401
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer denied"})
+        assert (status, json.loads(payload)["error"]) == (403, "forbidden")
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer crash"})
+        assert (status, json.loads(payload)["error"]) == (500, "internal")
+        assert b"identity provider" not in payload
 
-        # And an accepted token reaches the view with the authorizer's principal and context
-        status, _, payload = call(guarded, "GET", "/v1/staff", {"Authorization": "Bearer good"})
+        status, _, payload = call(guarded, "GET", "/v1/person", {"Authorization": "Bearer good"})
         assert status == 200
-        assert json.loads(payload) == {"principalId": "staff-7", "dept": "D1"}
+        assert json.loads(payload)["authorizer"] == {
+            "principalId": "u-7",
+            "role": "admin",
+            "scope": "",
+            "sub": "u-7",
+        }
+
+    def test_a_route_open_to_both_takes_either_and_a_public_route_none(
+        self, guarded: LocalApiGateway
+    ) -> None:
+        assert call(guarded, "GET", "/v1/either")[0] == 401
+        assert call(guarded, "GET", "/v1/either", {"x-api-key": "key-1"})[0] == 200
+        assert call(guarded, "GET", "/v1/either", {"Authorization": "Bearer good"})[0] == 200
+        # A token, when sent, is what counts: a bad one is not rescued by a good key
+        assert (
+            call(guarded, "GET", "/v1/either", {"Authorization": "Bearer bad", "x-api-key": "key-1"})[0]
+            == 401
+        )
+        assert call(guarded, "GET", "/v1/open")[0] == 200
 
 
 class TestOverHttp:
@@ -493,10 +556,90 @@ class TestOverHttp:
             socket.create_connection((host, int(port)), timeout=5) as connection,
         ):
             connection.sendall(b"GET /v1/ratings/R1?phone=13800000000 HTTP/9.9 extra\r\n\r\n")
-            answer = connection.recv(200)
+            answer = _read_all(connection)
 
-        # Then it gets a 400 (http.server answers an unparseable line without a status line)
-        assert b"Error code: 400" in answer
+        # Then it gets a 400 in the contract's shape, with a status line
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 400")
+        assert json.loads(rest.partition(b"\r\n\r\n")[2])["error"] == "validation"
         # And the log holds neither the query nor a traceback
         assert "13800000000" not in caplog.text
         assert "Traceback" not in caplog.text
+
+    @pytest.mark.parametrize(
+        "request_bytes, status, error",
+        [
+            (
+                b"GET /v1/ratings/A HTTP/1.1\r\n"
+                + b"".join(b"X-H%d: v\r\n" % i for i in range(120))
+                + b"\r\n",
+                431,
+                "too_large",
+            ),
+            (b"GET /v1/ratings/A HTTP/1.1\r\nX-Long: " + b"v" * 70_000 + b"\r\n\r\n", 431, "too_large"),
+            (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "too_large"),
+            (b"GET /v1/ratings/A HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"),
+            (
+                b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+                400,
+                "validation",
+            ),  # TLS to a plain port
+        ],
+    )
+    def test_the_gateways_own_refusals_are_json_in_the_contracts_shape(
+        self, server: str, request_bytes: bytes, status: int, error: str
+    ) -> None:
+        # Given a request http.server refuses before any route is looked at
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            # When it is sent
+            connection.sendall(request_bytes)
+            answer = _read_all(connection)
+
+        # Then the refusal is JSON in the contract's shape, not an HTML page
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(f"HTTP/1.1 {status}".encode()), head[:80]
+        assert b"content-type: application/json" in head.lower()
+        document = json.loads(body)
+        assert document["error"] == error and document["message"]
+
+    def test_any_method_token_reaches_the_routes_and_gets_405(self, server: str) -> None:
+        connection = http.client.HTTPConnection(server.removeprefix("http://"), timeout=5)
+        try:
+            connection.request("M-SEARCH", "/v1/ratings/A")  # http.server would answer 501 in HTML
+            response = connection.getresponse()
+            assert (response.status, json.loads(response.read())["error"]) == (405, "method_not_allowed")
+        finally:
+            connection.close()
+
+    def test_a_burst_of_50_concurrent_requests_is_served_without_a_connection_error(
+        self, server: str
+    ) -> None:
+        # Given 50 clients that connect at the same moment, each on its own connection
+        host_port = server.removeprefix("http://")
+        start = threading.Barrier(50)
+
+        def one(i: int) -> int:
+            start.wait()
+            connection = http.client.HTTPConnection(host_port, timeout=30)
+            try:
+                connection.request("GET", f"/v1/ratings/burst-{i}")
+                response = connection.getresponse()
+                response.read()
+                return response.status
+            finally:
+                connection.close()
+
+        # When they all send a request
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            outcomes = list(pool.map(one, range(50)))
+
+        # Then every one is answered (a reset or refused connection would have raised)
+        assert outcomes == [200] * 50
+
+
+def _read_all(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,25 +1,15 @@
 """Raters' personal data at rest, and who may see what."""
 
-import base64
 import json
 
 import pytest
 
 from functions.core.domain.errors import Unauthenticated
 from functions.core.domain.ratings import RaterInput
-from functions.core.http.auth import Caller, Role, authenticate, issue_token, may_see
+from functions.core.domain.scopes import Person, Role, may_see, person
+from functions.core.http.auth import Caller
 from functions.core.personal_data import RaterProtector
-from functions.core.settings import Settings
-from infra.provinces import GUIZHOU
 
-SETTINGS = Settings.from_env(
-    {
-        "PROVINCE_CONFIG": GUIZHOU.to_json(),
-        "TOKEN_SECRET": base64.b64encode(b"t" * 32).decode(),
-        "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
-        "LOCAL_API_KEYS": "key-one,key-two",
-    }
-)
 PATHS = (
     "staff#S1",
     "window#W1",
@@ -57,36 +47,6 @@ def test_sealed_data_cannot_be_opened_with_another_secret():
         RaterProtector(b"x" * 32).unseal(sealed)
 
 
-def test_channel_keys_and_tokens_authenticate():
-    assert authenticate({"X-Api-Key": "key-two"}, SETTINGS).is_channel
-    token = issue_token(SETTINGS, "department", "D1")
-    caller = authenticate({"Authorization": f"Bearer {token}"}, SETTINGS)
-    assert caller.role is Role.DEPARTMENT and caller.scope == "D1"
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {},
-        {"x-api-key": "nope"},
-        {"authorization": "Basic abc"},
-        {"authorization": "Bearer not.a.jwt"},
-        {"authorization": "Bearer " + issue_token(SETTINGS, "admin", None, hours=-1)},
-        {"authorization": "Bearer " + issue_token(SETTINGS, "superuser", "x")},
-        {"authorization": "Bearer " + issue_token(SETTINGS, "reviewer", "not-a-region")},
-    ],
-)
-def test_missing_or_wrong_credentials_are_unauthenticated(headers):
-    with pytest.raises(Unauthenticated):
-        authenticate(headers, SETTINGS)
-
-
-def test_a_token_signed_with_another_key_is_refused():
-    other = Settings(**{**SETTINGS.__dict__, "token_secret": b"o" * 32})
-    with pytest.raises(Unauthenticated):
-        authenticate({"authorization": "Bearer " + issue_token(other, "admin", None)}, SETTINGS)
-
-
 def test_departments_see_their_own_reviewers_their_region_admins_all():
     assert may_see(Caller(role=Role.DEPARTMENT, scope="D1"), PATHS)
     assert not may_see(Caller(role=Role.DEPARTMENT, scope="D2"), PATHS)
@@ -95,4 +55,25 @@ def test_departments_see_their_own_reviewers_their_region_admins_all():
     assert not may_see(Caller(role=Role.REVIEWER, scope="520300000000"), PATHS)
     assert not may_see(Caller(role=Role.REVIEWER, scope="520102016000"), PATHS)  # below the rating's region
     assert may_see(Caller(role=Role.ADMIN), PATHS)
-    assert not may_see(Caller(channel_key="key1"), PATHS)
+    assert not may_see(Caller(channel_label="key1"), PATHS)
+
+
+def test_a_person_is_known_by_a_valid_role_and_scope():
+    assert person("reviewer", "520100") == Person(Role.REVIEWER, "520100000000")
+    assert person("department", "D1", "u1") == Person(Role.DEPARTMENT, "D1", "u1")
+    assert person("admin", "anything") == Person(Role.ADMIN, None)
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        ("superuser", "x"),
+        ("reviewer", "not-a-region"),
+        ("reviewer", None),
+        ("department", ""),
+        ("department", "D 1"),
+    ],
+)
+def test_an_unknown_role_or_a_wrong_scope_is_no_person(role, scope):
+    with pytest.raises(Unauthenticated):
+        person(role, scope)

@@ -68,8 +68,20 @@ def test_a_complete_rating_parses():
         ({"subjects": {}}, "subjects"),
         ({"subjects": {"window": "W5201020101"}}, "subjects"),  # neither department nor region
         ({"subjects": {"region": "5201"}}, "subjects.region"),
-        ({"subjects": {"department": "D1", "shop": "x"}}, "subjects.shop"),
-        ({"surprise": 1}, "surprise"),
+        ({"subjects": {"department": "D1", "shop": "x"}}, "subjects"),
+        ({"surprise": 1}, "body"),
+        ({"follow_up": "yes"}, "follow_up"),
+        ({"comment": "bell\x07"}, "comment"),
+        ({"comment": "lone \ud800"}, "comment"),
+        ({"rater": {"phone": "13800000000", "name": "王\x00五"}}, "rater.name"),
+        ({"rated_at": "2026-09-30 09:00:00+08:00"}, "rated_at"),  # ISO 8601 allows a space; RFC 3339's T
+        ({"rated_at": "20260930T090000+0800"}, "rated_at"),  # ISO 8601 basic format
+        ({"rated_at": "2026-W40-3T09:00:00+08:00"}, "rated_at"),  # ISO week date
+        ({"rated_at": "2026-02-30T09:00:00+08:00"}, "rated_at"),  # no such day
+        (
+            {"rater": {"phone": "13800000000", "kind": "enterprise", "id_number": "91350100M000100Y44"}},
+            "rater.id_number",
+        ),
     ],
 )
 def test_bad_input_names_the_field(changes, field):
@@ -143,3 +155,43 @@ def test_every_level_and_channel_with_its_own_tags_parses(level, channel):
     )
     assert request.satisfaction.good == (level >= 3)
     assert request.tags == tuple(tags)
+
+
+def test_follow_up_null_is_absent_like_the_other_optional_nulls():
+    request = parse_rating_request(body(follow_up=None, comment=None, rater=None), GUIZHOU, NOW)
+    assert request.follow_up is False
+
+
+@pytest.mark.parametrize(
+    "rated_at",
+    ["2026-09-30T09:00:00+08:00", "2026-09-30T01:00:00Z", "2026-09-30t01:00:00.123456789z"],
+)
+def test_rfc_3339_date_times_are_accepted(rated_at):
+    assert parse_rating_request(body(rated_at=rated_at), GUIZHOU, NOW).rated_at is not None
+
+
+def test_an_enterprise_rater_gives_a_credit_code_with_its_check_character():
+    rater = {"phone": "13800000000", "kind": "enterprise", "id_number": "91350100M000100Y43"}
+    assert parse_rating_request(body(rater=rater), GUIZHOU, NOW).rater.id_number == "91350100M000100Y43"
+
+
+@pytest.mark.parametrize(
+    "changes, secret",
+    [
+        ({"rater": {"phone": "13800000000", "13912345678": "x"}}, "13912345678"),
+        ({"subjects": {"department": "D1", "王小明": "x"}}, "王小明"),
+        ({"13912345678": 1}, "13912345678"),
+        ({"tags": ["电话13912345678"]}, "13912345678"),
+    ],
+)
+def test_refusals_never_echo_what_may_be_personal(changes, secret):
+    with pytest.raises(ValidationFailed) as refused:
+        parse_rating_request(body(**changes), GUIZHOU, NOW)
+    assert secret not in refused.value.message
+    assert secret not in repr(refused.value.fields)
+
+
+def test_a_comment_may_break_lines():
+    assert (
+        parse_rating_request(body(comment="第一行\n第二行\t!"), GUIZHOU, NOW).comment == "第一行\n第二行\t!"
+    )

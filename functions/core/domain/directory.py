@@ -1,8 +1,10 @@
 """The directory: regions, departments, service items, windows and staff, each with its parent.
 
-Every entry carries its full path up to the province, so that a rating's subjects are resolved with one
-batch read (or none, from the cache) and every subject on the rating's paths is known without walking
-the tree on the request path."""
+Every entry carries its full path up to the province, as codes, so that a rating's subjects are resolved
+with one batch read (or none, from the cache) and every subject on the rating's paths is known without
+walking the tree on the request path. Paths hold codes, never names: a rename touches the one entry, and
+names are looked up when an entry is shown. A move changes its descendants' paths, which a background
+job rewrites (directory_jobs)."""
 
 import re
 from collections.abc import Mapping
@@ -17,6 +19,7 @@ from functions.core.domain.regions import (
     normalise_region_code,
     region_level,
 )
+from functions.core.domain.text import unfit_for_text
 
 
 class SubjectKind(StrEnum):
@@ -45,7 +48,8 @@ KIND_ORDER: tuple[SubjectKind, ...] = (
     SubjectKind.STAFF,
 )
 
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+# Codes of departments, items, windows and staff.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MAX_NAME = 100
 
 
@@ -67,7 +71,7 @@ def normalise_code(kind: SubjectKind, code: str, field_name: str = "code") -> st
             return normalise_region_code(code)
         except InvalidRegionCode as e:
             raise ValidationFailed({field_name: str(e)}) from None
-    if not _CODE.fullmatch(code):
+    if not CODE.fullmatch(code):
         raise ValidationFailed({field_name: "1-64 of A-Z a-z 0-9 _ . - (starting with a letter or digit)"})
     return code
 
@@ -87,17 +91,8 @@ class SubjectRef(NamedTuple):
         return cls(SubjectKind(kind), code)
 
 
-class PathStep(NamedTuple):
-    kind: SubjectKind
-    code: str
-    name: str
-
-    @property
-    def ref(self) -> SubjectRef:
-        return SubjectRef(self.kind, self.code)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind.value, "code": self.code, "name": self.name}
+# Kinds that can have children: a move of one of these may have a subtree to rewrite.
+CONTAINER_KINDS = frozenset(kind for kinds in ALLOWED_PARENTS.values() for kind in kinds)
 
 
 class DirectoryEntry(NamedTuple):
@@ -106,37 +101,41 @@ class DirectoryEntry(NamedTuple):
     name: str
     parent: SubjectRef | None
     # The ancestors, nearest first, ending at the province.
-    ancestors: tuple[PathStep, ...] = ()
+    ancestors: tuple[SubjectRef, ...] = ()
 
     @property
     def ref(self) -> SubjectRef:
         return SubjectRef(self.kind, self.code)
 
     @property
-    def step(self) -> PathStep:
-        return PathStep(self.kind, self.code, self.name)
-
-    @property
-    def path(self) -> tuple[PathStep, ...]:
+    def path(self) -> tuple[SubjectRef, ...]:
         """This entry and its ancestors, nearest first."""
-        return (self.step, *self.ancestors)
+        return (self.ref, *self.ancestors)
 
     @property
     def level(self) -> RegionLevel | None:
         return region_level(self.code) if self.kind is SubjectKind.REGION else None
 
-    def nearest(self, kind: SubjectKind) -> PathStep | None:
+    def nearest(self, kind: SubjectKind) -> SubjectRef | None:
         """The nearest entry of `kind` on the path, this entry included."""
         return next((step for step in self.path if step.kind is kind), None)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, names: Mapping[SubjectRef, str]) -> dict[str, Any]:
+        """The entry as shown; `names` holds its ancestors' current names (looked up when shown)."""
         body: dict[str, Any] = {
             "kind": self.kind.value,
             "code": self.code,
             "name": self.name,
             "parent": self.parent.code if self.parent else None,
             "parent_kind": self.parent.kind.value if self.parent else None,
-            "path": [step.as_dict() for step in self.path],
+            "path": [
+                {
+                    "kind": step.kind.value,
+                    "code": step.code,
+                    "name": self.name if step == self.ref else names.get(step, ""),
+                }
+                for step in self.path
+            ],
         }
         if self.level is not None:
             body["level"] = self.level.name.lower()
@@ -156,6 +155,8 @@ def plan_entry(
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed({"name": "required, a non-empty string"})
     name = name.strip()
+    if unfit_for_text(name):
+        raise ValidationFailed({"name": "holds a control character or a lone surrogate"})
     if len(name) > MAX_NAME:
         raise ValidationFailed({"name": f"at most {MAX_NAME} characters"})
     if kind is SubjectKind.REGION:
@@ -220,7 +221,7 @@ def resolve_subjects(
     for lower, containers in _CONTAINERS.items():
         if lower not in named:
             continue
-        on_path = {step.ref for step in named[lower].path}
+        on_path = set(named[lower].path)
         for upper in containers:
             if upper in named and named[upper].ref not in on_path:
                 contradictions[lower.value] = (
@@ -264,7 +265,7 @@ def resolve_subjects(
     for kind in KIND_ORDER[::-1]:
         if kind in named:
             for step in named[kind].path:
-                keys.setdefault(step.ref.key, None)
+                keys.setdefault(step.key, None)
     # The most specific region named or implied is where the service was given.
     region = region_entry.code if region_entry is not None else department_region
     if (

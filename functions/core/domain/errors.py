@@ -30,22 +30,32 @@ class ValidationFailed(DomainError):
 
 
 class UnsupportedMediaType(DomainError):
+    """The body is not in a content type the endpoint takes."""
+
     code = "unsupported_media_type"
 
 
 class TooLarge(DomainError):
+    """The body is over the endpoint's limit."""
+
     code = "too_large"
 
 
 class Unauthenticated(DomainError):
+    """No credential, or a wrong key or token."""
+
     code = "unauthenticated"
 
 
 class Forbidden(DomainError):
+    """Authenticated, but not allowed (role or scope)."""
+
     code = "forbidden"
 
 
 class NotFound(DomainError):
+    """No such resource."""
+
     code = "not_found"
 
 
@@ -56,10 +66,14 @@ class Conflict(DomainError):
 
 
 class CaseAlreadyRated(DomainError):
+    """The case number has been rated already (one rating per case)."""
+
     code = "case_already_rated"
 
 
 class IllegalTransition(DomainError):
+    """The action is not allowed in the resource's current state."""
+
     code = "illegal_transition"
 
 
@@ -74,4 +88,6 @@ class UnknownSubject(DomainError):
 
 
 class Throttled(DomainError):
+    """The store is busy: retry after Retry-After seconds (with the same rating_id)."""
+
     code = "throttled"

@@ -4,13 +4,16 @@ Instances live in infra/provinces/; functions receive one as JSON (see core.sett
 once at start. Code never branches on which province it serves."""
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.regions import RegionLevel, normalise_region_code, region_level
+
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class TagSets(NamedTuple):
@@ -55,7 +58,12 @@ class WarningPolicy(NamedTuple):
 
 
 class SmsTexts(NamedTuple):
-    """Texts sent to applicants and departments. `{placeholders}` are filled at send time."""
+    """The province's SMS configuration: texts sent to applicants and departments (`{placeholders}` are
+    filled at send time), how long an invitation stays open, the quiet hours, and whom to notify.
+
+    Placeholders: invitation {item} {department} {case_no} {valid_days}; more_pending {count} {item}
+    {case_no}; ticket_notice and reminder_notice {ticket_id} {due}; escalation_notice {ticket_id}
+    {department}; reply_notice {department}. No text ever names the staff member rated."""
 
     invitation: str
     help: str
@@ -66,6 +74,22 @@ class SmsTexts(NamedTuple):
     reply_notice: str
     invitation_valid_days: int = 7
     opt_out_words: tuple[str, ...] = ("退订", "TD", "T")
+    # A reply that finds no open invitation: answered politely, stored nowhere.
+    no_invitation: str = "您好，您目前没有待评价的办件。感谢关注政务服务。"
+    # A reply to an invitation whose case was rated meanwhile (on another channel).
+    already_rated: str = "您好，该办件已评价，感谢您的参与。"
+    # Appended to the thanks or help text when the number has other invitations still open.
+    more_pending: str = "您还有{count}件办件待评价，请再回复数字评价{item}（办件编号{case_no}）。"
+    escalation_notice: str = "工单{ticket_id}（{department}）已超期，已提请贵单位督办。"
+    reminder_notice: str = "工单{ticket_id}即将到期（{due}），请及时处理。"
+    # Local times ("HH:MM") between which no invitation is sent; one that falls inside waits until the
+    # end. A start after the end spans midnight. Equal times: no quiet hours.
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    # Duty mobile numbers of offices that receive ticket notifications, by subject key
+    # ("department#D001", "region#520100000000"). These are offices' public duty numbers, not personal
+    # data; an office without one is reached through the nearest region above it that has one.
+    contacts: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -81,6 +105,13 @@ class ProvinceConfig:
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
     local_holidays: tuple[str, ...] = ()
+    # Where the province keeps business hours, a period ends at this closing time ("HH:MM") of its last
+    # working day instead of at 24:00.
+    closing_time: str | None = None
+    # Region code (12 digits) -> the department code of that region's administration office (政务服务
+    # 中心), which answers a bad rating that names a region but no department; the nearest one up the
+    # region's chain does.
+    administration_offices: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (
@@ -97,19 +128,41 @@ class ProvinceConfig:
         for name in ("contact", "simple", "general", "complex"):
             if getattr(self.deadlines, name) < 1:
                 raise ValueError(f"deadline {name} must be at least 1 working day")
+        if self.sms.invitation_valid_days < 1:
+            raise ValueError("an SMS invitation must stay open at least one day")
+        for name in ("quiet_start", "quiet_end"):
+            if not _CLOCK_TIME.fullmatch(getattr(self.sms, name)):
+                raise ValueError(f"sms.{name} must be a local time HH:MM")
+        if self.deadlines.remind_before_hours < 0:
+            raise ValueError("remind_before_hours cannot be negative")
+        if self.closing_time is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.closing_time):
+            raise ValueError("closing_time must be HH:MM")
+        for region in self.administration_offices:
+            if normalise_region_code(region) != region:
+                raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
+
+    def administration_office(self, regions: list[str]) -> str | None:
+        """The office answering for the most specific of `regions` that has one."""
+        for region in sorted(regions, key=lambda code: region_level(code), reverse=True):
+            office = self.administration_offices.get(region)
+            if office is not None:
+                return office
+        return None
 
     def to_json(self) -> str:
         data = {
             "code": self.code,
             "name": self.name,
             "tags": self.tags._asdict(),
-            "sms": self.sms._asdict(),
+            "sms": {**self.sms._asdict(), "contacts": dict(self.sms.contacts)},
             "index": {**self.index._asdict(), "scores": dict(self.index.scores)},
             "deadlines": self.deadlines._asdict(),
             "warnings": self.warnings._asdict(),
             "timezone": self.timezone,
             "allow_follow_up": self.allow_follow_up,
             "local_holidays": self.local_holidays,
+            "closing_time": self.closing_time,
+            "administration_offices": dict(self.administration_offices),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -121,6 +174,8 @@ class ProvinceConfig:
         sms = dict(data["sms"])
         if "opt_out_words" in sms:
             sms["opt_out_words"] = tuple(sms["opt_out_words"])
+        if "contacts" in sms:
+            sms["contacts"] = MappingProxyType({str(k): str(v) for k, v in sms["contacts"].items()})
         return cls(
             code=data["code"],
             name=data["name"],
@@ -132,6 +187,8 @@ class ProvinceConfig:
             timezone=data.get("timezone", "Asia/Shanghai"),
             allow_follow_up=bool(data.get("allow_follow_up", False)),
             local_holidays=tuple(data.get("local_holidays", ())),
+            closing_time=data.get("closing_time"),
+            administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
         )
 
     @classmethod

@@ -5,7 +5,7 @@ Parsing collects every problem it finds, so that a channel's developer sees all 
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
 from typing import Any, NamedTuple
@@ -16,8 +16,10 @@ from functions.core.domain.errors import ValidationFailed
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.personal import normalise_mobile, valid_credit_code, valid_resident_id
 from functions.core.domain.province import ProvinceConfig
+from functions.core.domain.text import unfit_for_text
 
 RATING_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+RATING_ID_RULE = "8-64 of A-Z a-z 0-9 _ -"
 CASE_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./]{0,49}")  # GB/T 39046 办件编号 an..50
 MAX_COMMENT = 500
 MAX_TAGS = 10
@@ -27,6 +29,10 @@ CLOCK_SKEW = timedelta(minutes=2)
 # The 好差评 system dates from 国办发〔2019〕51号; nothing can have been rated before it.
 EARLIEST = datetime(2019, 12, 1, tzinfo=timezone(timedelta(hours=8)))
 RATER_KINDS = ("person", "enterprise")
+# RFC 3339 `date-time` (what OpenAPI's format date-time means): a full date, T, a full time, an offset.
+RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 _FIELDS = frozenset(
     {
@@ -72,6 +78,13 @@ class RatingRequest(NamedTuple):
     follow_up: bool = False  # 追评: a second, marked rating of a case already rated
 
 
+def parse_rating_id(raw: str) -> str:
+    """A rating id from a path: malformed ones are refused before any lookup (and never echoed)."""
+    if not RATING_ID.fullmatch(raw):
+        raise ValidationFailed({"rating_id": RATING_ID_RULE})
+    return raw
+
+
 def fingerprint(body: Mapping[str, Any]) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
@@ -81,12 +94,11 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
     if not isinstance(body, dict):
         raise ValidationFailed({"body": "must be a JSON object"})
     errors: dict[str, str] = {}
-    for name in sorted(set(body) - _FIELDS):
-        errors[name] = "unknown field"
+    _refuse_unknown_fields(body, _FIELDS, "body", errors)
 
     rating_id = body.get("rating_id")
     if rating_id is not None and (not isinstance(rating_id, str) or not RATING_ID.fullmatch(rating_id)):
-        errors["rating_id"] = "8-64 of A-Z a-z 0-9 _ -"
+        errors["rating_id"] = RATING_ID_RULE
 
     channel = None
     raw_channel = body.get("channel")
@@ -113,7 +125,9 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
     if case_no is not None and (not isinstance(case_no, str) or not CASE_NO.fullmatch(case_no)):
         errors["case_no"] = "at most 50 of A-Z a-z 0-9 _ - . /"
 
-    follow_up = body.get("follow_up", False)
+    follow_up = body.get("follow_up")
+    if follow_up is None:  # like every optional field, null means absent
+        follow_up = False
     if not isinstance(follow_up, bool):
         errors["follow_up"] = "true or false"
     elif follow_up and not province.allow_follow_up:
@@ -129,6 +143,8 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
             errors["comment"] = "must be a string"
         elif len(comment) > MAX_COMMENT:
             errors["comment"] = f"at most {MAX_COMMENT} characters"
+        elif unfit_for_text(comment, multiline=True):
+            errors["comment"] = "holds a control character or a lone surrogate"
         else:
             comment = comment.strip() or None
 
@@ -161,12 +177,12 @@ def _parse_subjects(raw: Any, errors: dict[str, str]) -> dict[SubjectKind, str] 
         errors["subjects"] = "must be an object"
         return None
     subjects: dict[SubjectKind, str] = {}
+    kinds = {kind.value for kind in SubjectKind}
+    _refuse_unknown_fields(raw, kinds, "subjects", errors)
     for name, code in raw.items():
-        try:
-            kind = SubjectKind(name)
-        except ValueError:
-            errors[f"subjects.{name}"] = "unknown subject kind"
+        if name not in kinds:
             continue
+        kind = SubjectKind(name)
         try:
             subjects[kind] = normalise_code(kind, code, f"subjects.{name}")
         except ValidationFailed as e:
@@ -194,8 +210,9 @@ def _parse_tags(
         allowed = province.tags.allowed(satisfaction)
         outside = [t for t in raw if t not in allowed]
         if outside:
+            # The tags are not echoed: a channel may have put free text, even a phone number, there.
             polarity = "good" if satisfaction.good else "bad"
-            errors["tags"] = f"not among {province.name}'s tags for a {polarity} rating: {', '.join(outside)}"
+            errors["tags"] = f"{len(outside)} not among {province.name}'s tags for a {polarity} rating"
     return tuple(raw)
 
 
@@ -205,8 +222,7 @@ def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
     if not isinstance(raw, dict):
         errors["rater"] = "must be an object"
         return None
-    for name in sorted(set(raw) - _RATER_FIELDS):
-        errors[f"rater.{name}"] = "unknown field"
+    _refuse_unknown_fields(raw, _RATER_FIELDS, "rater", errors)
     kind = raw.get("kind", "person")
     if kind not in RATER_KINDS:
         errors["rater.kind"] = "person or enterprise"
@@ -217,8 +233,10 @@ def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
             errors["rater.phone"] = "a mainland mobile number: 11 digits starting 13-19"
         phone = normalised
     name = raw.get("name")
-    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME):
-        errors["rater.name"] = f"1-{MAX_NAME} characters"
+    if name is not None and (
+        not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME or unfit_for_text(name)
+    ):
+        errors["rater.name"] = f"1-{MAX_NAME} characters, no control characters"
     id_number = raw.get("id_number")
     if id_number is not None:
         ok = isinstance(id_number, str) and (
@@ -226,7 +244,7 @@ def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
         )
         if not ok:
             errors["rater.id_number"] = (
-                "a unified social credit code"
+                "a unified social credit code (18 characters, GB 32100 check character)"
                 if kind == "enterprise"
                 else "an 18-character resident ID number"
             )
@@ -240,19 +258,25 @@ def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
     )
 
 
+def _refuse_unknown_fields(
+    raw: Mapping[str, Any], known: Iterable[str], field: str, errors: dict[str, str]
+) -> None:
+    """Unknown keys are counted, never named: a channel may send personal data as a key."""
+    unknown = [name for name in raw if name not in known]
+    if unknown:
+        errors[field] = f"{len(unknown)} unknown field(s); the fields are {', '.join(sorted(known))}"
+
+
 def _parse_rated_at(raw: Any, now: datetime, errors: dict[str, str]) -> datetime | None:
     if raw is None:
         return None
-    if not isinstance(raw, str):
-        errors["rated_at"] = "an ISO 8601 time with offset"
+    if not isinstance(raw, str) or not RFC3339_DATE_TIME.fullmatch(raw):
+        errors["rated_at"] = "an RFC 3339 date-time with offset, e.g. 2026-09-30T17:00:00+08:00"
         return None
     try:
-        rated_at = datetime.fromisoformat(raw)
+        rated_at = datetime.fromisoformat(raw.upper())
     except ValueError:
-        errors["rated_at"] = "an ISO 8601 time with offset, e.g. 2026-09-30T17:00:00+08:00"
-        return None
-    if rated_at.tzinfo is None:
-        errors["rated_at"] = "needs a UTC offset, e.g. +08:00"
+        errors["rated_at"] = "not a real date and time"
         return None
     if rated_at > now + CLOCK_SKEW:
         errors["rated_at"] = "in the future"
@@ -291,6 +315,11 @@ class Rating(NamedTuple):
     fingerprint: str
     valid: bool = True
     follow_up: bool = False
+    # The label of the channel key that sent it (never the key), so a province can audit a channel.
+    channel_key: str | None = None
+    # The ticket's outcome as the tickets function writes it onto the rating (COMMON.md contract 2);
+    # None until the ticket exists.
+    ticket: Mapping[str, str | bool] | None = None
 
     @property
     def good(self) -> bool:
@@ -318,6 +347,7 @@ def build_rating(
     rater: ProtectedRater | None,
     province: ProvinceConfig,
     now: datetime,
+    channel_key: str | None = None,
 ) -> Rating:
     zone = _zone(province.timezone)
     rated_at = min(request.rated_at or now, now).astimezone(zone)
@@ -339,6 +369,7 @@ def build_rating(
         day=rated_at.date().isoformat(),
         fingerprint=request.fingerprint,
         follow_up=request.follow_up,
+        channel_key=channel_key,
     )
 
 

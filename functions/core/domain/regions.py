@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-_DIGITS = re.compile(r"[0-9]+")
+# A region code as channels may send it: 6, 9 or 12 digits (normalised to 12).
+REGION_CODE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}")
 
 
 class RegionLevel(IntEnum):
@@ -35,7 +36,7 @@ class InvalidRegionCode(ValueError):
 
 def normalise_region_code(code: str) -> str:
     """6, 9 or 12 digits in, 12 digits out."""
-    if not isinstance(code, str) or not _DIGITS.fullmatch(code) or len(code) not in (6, 9, 12):
+    if not isinstance(code, str) or not REGION_CODE.fullmatch(code):
         raise InvalidRegionCode("a region code is 6, 9 or 12 digits")
     full = code.ljust(12, "0")
     if full[:2] == "00":

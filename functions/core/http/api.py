@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Response
 
 from functions.core.domain import errors
+from functions.core.domain.jsonbody import parse_json_body
 
 logger = logging.getLogger("haochaping.http")
 
@@ -31,12 +32,22 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Throttled: 429,
 }
 
+# The code of an unexpected fault's 500, which carries no detail.
+INTERNAL = "internal"
+
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate got this far (stored before the strict reader existed): escape it rather
+        # than fail to encode the answer.
+        text = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=text,
         status_code=status,
         headers={**JSON_HEADERS, **(headers or {})},
     )
@@ -65,20 +76,23 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(e)
         except Exception:
             logger.exception("unhandled error in %s", view.__name__)
-            return json_response({"error": "internal", "message": "internal error; it has been logged"}, 500)
+            return json_response({"error": INTERNAL, "message": "internal error; it has been logged"}, 500)
 
     return wrapper
 
 
-def read_json(request: Any, limit: int = MAX_JSON_BODY) -> Any:
-    """The request's JSON body, after the checks every JSON endpoint makes: content type, size, syntax."""
+def read_json(request: Any, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The request's JSON object, after the checks every JSON endpoint makes: content type, size, and
+    the strict reader's rules (functions.core.domain.jsonbody: depth, duplicate keys, NaN, surrogates)."""
     raw = _body(
         request, limit, "application/json", accepts=lambda t: t == "application/json" or t.endswith("+json")
     )
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise errors.ValidationFailed({"body": "not valid JSON in UTF-8"}) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.ValidationFailed({"body": "not valid UTF-8"}) from None
+    body: dict[str, Any] = parse_json_body(text, expect_object=True)
+    return body
 
 
 def read_text(request: Any, content_types: tuple[str, ...], limit: int) -> str:

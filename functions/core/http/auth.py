@@ -1,113 +1,57 @@
-"""Who is calling: a channel (x-api-key) or a person (Authorization: Bearer <JWT> with role and scope),
-and what each may do. Departments see their own department only; reviewers a region and everything
-under it; admins everything."""
+"""Who is calling, as the gateway established it.
 
-import hmac
+Credentials are checked in front of the function (API Gateway in AWS, the local gateway locally): a
+channel's x-api-key by the gateway's usage plans, a person's bearer token by the Lambda authorizer
+(functions.core.http.authorizer). A function reads the outcome from the request context and never
+verifies a token or compares a key itself. What each role may see is a domain rule
+(functions.core.domain.scopes)."""
+
+from __future__ import annotations
+
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any, NamedTuple
 
-from functions.core.domain.directory import SubjectKind, SubjectRef
 from functions.core.domain.errors import Forbidden, Unauthenticated
-from functions.core.domain.regions import InvalidRegionCode, is_within, normalise_region_code
-from functions.core.settings import Settings, key_digest
+from functions.core.domain.scopes import Role, may_see, person
 
-
-class Role(StrEnum):
-    DEPARTMENT = "department"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
+__all__ = [
+    "Caller",
+    "Role",
+    "caller_from_context",
+    "may_see",
+    "require_admin",
+    "require_channel",
+    "require_person",
+]
 
 
 class Caller(NamedTuple):
-    """A channel has `channel_key` set; a person has `role` and `scope`."""
+    """A channel has `channel_label` (the API key's id, for logs; never the key); a person has `role`
+    and `scope`."""
 
-    channel_key: str | None = None
+    channel_label: str | None = None
     role: Role | None = None
     scope: str | None = None
     subject: str | None = None
 
     @property
     def is_channel(self) -> bool:
-        return self.channel_key is not None
+        return self.channel_label is not None
 
 
-def authenticate(headers: Mapping[str, str], settings: Settings) -> Caller:
-    """A bearer token wins over a key when both are sent. Any credential that is present but wrong is a
-    401, as is no credential at all."""
-    authorization = _header(headers, "authorization")
-    if authorization is not None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Authorization must be 'Bearer <token>'")
-        return verify_token(token.strip(), settings)
-    api_key = _header(headers, "x-api-key")
-    if api_key is not None:
-        digest = key_digest(api_key)
-        for known, label in settings.channel_key_digests.items():
-            if hmac.compare_digest(known, digest):
-                return Caller(channel_key=label)
-        raise Unauthenticated("unknown API key")
+def caller_from_context(request_context: Mapping[str, Any] | None) -> Caller:
+    """The caller from API Gateway's request context: `authorizer` {role, scope, sub} for a person (the
+    authorizer's context), `identity.apiKeyId` for a channel. A request that reached the function with
+    neither came through a route that asks for no credentials."""
+    context = request_context or {}
+    granted = context.get("authorizer") or {}
+    if granted.get("role"):
+        who = person(str(granted["role"]), granted.get("scope") or None, granted.get("sub") or None)
+        return Caller(role=who.role, scope=who.scope, subject=who.subject)
+    key_id = (context.get("identity") or {}).get("apiKeyId")
+    if key_id:
+        return Caller(channel_label=str(key_id))
     raise Unauthenticated("send a channel key (x-api-key) or a bearer token")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def verify_token(token: str, settings: Settings) -> Caller:
-    import jwt  # imported on first use: it costs ~50 ms, and channel calls never need it
-
-    try:
-        claims = jwt.decode(
-            token,
-            settings.token_secret,
-            algorithms=["HS256"],
-            issuer=settings.token_issuer,
-            options={"require": ["exp", "iat", "role", "scope"]},
-        )
-    except jwt.PyJWTError as e:
-        raise Unauthenticated(f"invalid token: {e}") from None
-    return caller_from_claims(claims)
-
-
-def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
-    try:
-        role = Role(claims["role"])
-    except ValueError:
-        raise Unauthenticated("token role must be department, reviewer or admin") from None
-    scope = claims.get("scope")
-    if role is Role.REVIEWER:
-        try:
-            scope = normalise_region_code(str(scope))
-        except InvalidRegionCode:
-            raise Unauthenticated("a reviewer's scope is a region code") from None
-    elif role is Role.DEPARTMENT and not scope:
-        raise Unauthenticated("a department token needs its department code as scope")
-    return Caller(role=role, scope=str(scope) if scope else None, subject=claims.get("sub"))
-
-
-def issue_token(
-    settings: Settings, role: str, scope: str | None, subject: str = "local-user", hours: float = 12
-) -> str:
-    """Signs a token the way the local identity provider would; used by `python -m infra.local token`
-    and the tests."""
-    import jwt
-
-    now = datetime.now(UTC)
-    claims = {
-        "role": role,
-        "scope": scope or "",
-        "sub": subject,
-        "iss": settings.token_issuer,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(hours=hours)).timestamp()),
-    }
-    return jwt.encode(claims, settings.token_secret, algorithm="HS256")
 
 
 def require_channel(caller: Caller) -> None:
@@ -123,15 +67,3 @@ def require_person(caller: Caller) -> None:
 def require_admin(caller: Caller) -> None:
     if caller.role is not Role.ADMIN:
         raise Forbidden("this needs an admin token")
-
-
-def may_see(caller: Caller, paths: tuple[str, ...]) -> bool:
-    """Whether a person may see something that counts for the subjects `paths` (keys kind#code)."""
-    if caller.role is Role.ADMIN:
-        return True
-    if caller.role is Role.DEPARTMENT:
-        return SubjectRef(SubjectKind.DEPARTMENT, caller.scope or "").key in paths
-    if caller.role is Role.REVIEWER and caller.scope:
-        regions = (SubjectRef.from_key(k).code for k in paths if k.startswith("region#"))
-        return any(is_within(code, caller.scope) for code in regions)
-    return False

@@ -10,17 +10,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from functions.core.domain.directory import DirectoryEntry, PathStep, SubjectKind, SubjectRef
+from functions.core.domain.directory import DirectoryEntry, SubjectKind, SubjectRef
 
 
 class DynamoDirectory:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
-
-    def get(self, ref: SubjectRef) -> DirectoryEntry | None:
-        answer = self._client.get_item(TableName=self._table, Key=_key(ref))
-        return item_to_entry(answer["Item"]) if "Item" in answer else None
 
     def get_many(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, DirectoryEntry]:
         wanted = list(dict.fromkeys(refs))
@@ -66,6 +62,25 @@ class DynamoDirectory:
             ),
         )
 
+    def children_page(
+        self, parent: SubjectRef, after: SubjectRef | None, limit: int
+    ) -> tuple[list[DirectoryEntry], bool]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "by_parent",
+            "KeyConditionExpression": "parent_key = :p",
+            "ExpressionAttributeValues": {":p": {"S": parent.key}},
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {
+                **_key(after),
+                "parent_key": {"S": parent.key},
+                "entry_key": {"S": after.key},
+            }
+        answer = self._client.query(**request)
+        return [item_to_entry(item) for item in answer["Items"]], "LastEvaluatedKey" in answer
+
     def of_kind(self, kind: SubjectKind) -> Iterator[DirectoryEntry]:
         yield from map(
             item_to_entry,
@@ -90,9 +105,6 @@ class CachedDirectory:
         self._ttl = ttl_seconds
         self._clock = clock
         self._entries: dict[SubjectRef, tuple[float, DirectoryEntry]] = {}
-
-    def get(self, ref: SubjectRef) -> DirectoryEntry | None:
-        return self.get_many([ref]).get(ref)
 
     def get_many(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, DirectoryEntry]:
         now = self._clock()
@@ -126,6 +138,11 @@ class CachedDirectory:
     def children(self, parent: SubjectRef, kind: SubjectKind | None = None) -> Iterator[DirectoryEntry]:
         return self._store.children(parent, kind)
 
+    def children_page(
+        self, parent: SubjectRef, after: SubjectRef | None, limit: int
+    ) -> tuple[list[DirectoryEntry], bool]:
+        return self._store.children_page(parent, after, limit)
+
     def of_kind(self, kind: SubjectKind) -> Iterator[DirectoryEntry]:
         return self._store.of_kind(kind)
 
@@ -140,12 +157,8 @@ def entry_to_item(entry: DirectoryEntry) -> dict[str, Any]:
         "code": {"S": entry.code},
         "name": {"S": entry.name},
         "entry_key": {"S": entry.ref.key},
-        "ancestors": {
-            "L": [
-                {"M": {"k": {"S": s.kind.value}, "c": {"S": s.code}, "n": {"S": s.name}}}
-                for s in entry.ancestors
-            ]
-        },
+        # Codes only: names are looked up when shown, so a rename touches no descendant.
+        "ancestors": {"L": [{"S": ref.key} for ref in entry.ancestors]},
     }
     if entry.parent is not None:
         item["parent_key"] = {"S": entry.parent.key}
@@ -154,10 +167,7 @@ def entry_to_item(entry: DirectoryEntry) -> dict[str, Any]:
 
 def item_to_entry(item: Mapping[str, Any]) -> DirectoryEntry:
     parent = SubjectRef.from_key(item["parent_key"]["S"]) if "parent_key" in item else None
-    ancestors = tuple(
-        PathStep(SubjectKind(s["M"]["k"]["S"]), s["M"]["c"]["S"], s["M"]["n"]["S"])
-        for s in item.get("ancestors", {}).get("L", [])
-    )
+    ancestors = tuple(SubjectRef.from_key(step["S"]) for step in item.get("ancestors", {}).get("L", []))
     return DirectoryEntry(
         kind=SubjectKind(item["kind"]["S"]),
         code=item["code"]["S"],

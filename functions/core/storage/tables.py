@@ -78,9 +78,23 @@ def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
 # new − old when a rating turns invalid on appeal.
 RATINGS = TableSpec("ratings", Key("rating_id"), stream="NEW_AND_OLD_IMAGES")
 
-# Cases (办件) by case number: claimed by the rating of that case (one rating per case) and, once the
-# SMS issue lands, written when a case completes so the applicant can be invited to rate.
-CASES = TableSpec("cases", Key("case_no"), ttl_attribute="expires_at")
+# Cases (办件) by case number: claimed by the rating of that case (one rating per case, `rating_id`),
+# and recorded when the case system reports it completed (POST /v1/cases: `fp`, its subjects, `paths`,
+# `day`), so the applicant can be invited to rate. Its stream lets the indices count completed and
+# rated cases (the active rating rate) without reading anything else. No case item ever expires.
+CASES = TableSpec("cases", Key("case_no"), stream="NEW_AND_OLD_IMAGES")
+
+# The SMS channel: invitations by the applicant's keyed phone hash (pk "phone#<hash>", sk
+# "inv#<case_no>"), opt-outs (sk "optout"), and texts already handed to the provider (pk "sent#<key>").
+# Invitations not yet sent (quiet hours) carry `due`, which puts them on the sparse `due` index until
+# they go out. Invitations and sent-markers expire by TTL after they stop mattering.
+SMS = TableSpec(
+    "sms",
+    Key("pk"),
+    Key("sk"),
+    indexes=(GlobalIndex("due", Key("due"), Key("send_after")),),
+    ttl_attribute="expires_at",
+)
 
 # The directory: one item per (kind, code); the by_parent index lists an entry's children by kind.
 DIRECTORY = TableSpec(
@@ -90,9 +104,40 @@ DIRECTORY = TableSpec(
     indexes=(GlobalIndex("by_parent", Key("parent_key"), Key("entry_key")),),
 )
 
+# Background jobs (moves of directory subtrees), keyed by job id, with their cursor; one lock item per
+# kind of job that must not run twice at once.
+JOBS = TableSpec("jobs", Key("job_id"))
+
 # Counters of the indices: one item per subject (kind#code) and bucket (d#YYYY-MM-DD, m#YYYY-MM; a
 # family of fields kept apart is prefixed, hw|d#...), flat numeric fields added by the ratings stream,
 # and per stream shard the high-water mark of the records applied (attributes named @<shard>).
 COUNTERS = TableSpec("counters", Key("subject"), Key("bucket"))
 
-TABLES: tuple[TableSpec, ...] = (RATINGS, CASES, DIRECTORY, COUNTERS)
+
+# Each year's working-day calendar as loaded by operators (PUT /v1/calendar/{year}); a year absent here
+# comes from the library seed or the rule (functions/core/calendar_seed.py).
+CALENDAR = TableSpec("calendar", Key("year", "N"))
+
+# Bad-rating tickets by id (ticket_id_for(rating_id)); by_department lists a department's tickets.
+TICKETS = TableSpec(
+    "tickets",
+    Key("ticket_id"),
+    indexes=(GlobalIndex("by_department", Key("department"), Key("received_at")),),
+)
+
+# Every ticket's trail (终身备案): one item per action, only ever put with attribute_not_exists, never
+# updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
+TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
+
+
+TABLES: tuple[TableSpec, ...] = (
+    RATINGS,
+    CASES,
+    DIRECTORY,
+    JOBS,
+    SMS,
+    COUNTERS,
+    CALENDAR,
+    TICKETS,
+    TICKET_TRAIL,
+)

@@ -1,4 +1,5 @@
-"""Accepting and reading ratings: the rate function's domain logic, over ports (no boto3 here)."""
+"""Accepting and reading ratings, over ports (no boto3 here): the one path every channel's rating takes
+(the rate function's POST /v1/ratings, the SMS function's replies), and the reading people do."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from functions.core.domain.directory import DirectoryEntry, SubjectRef, required_refs, resolve_subjects
-from functions.core.domain.errors import Forbidden, NotFound
+from functions.core.domain.errors import NotFound
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import (
     ProtectedRater,
@@ -18,7 +19,7 @@ from functions.core.domain.ratings import (
     build_rating,
     parse_rating_request,
 )
-from functions.core.http.auth import Caller, may_see
+from functions.core.domain.scopes import Viewer, require_may_see
 
 
 class DirectoryReader(Protocol):
@@ -61,7 +62,8 @@ class RatingService:
     province: ProvinceConfig
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def accept(self, body: Any) -> AcceptedRating:
+    def accept(self, body: Any, channel_key: str | None = None) -> AcceptedRating:
+        """`channel_key` is the label of the key that sent it, recorded on the rating for audits."""
         now = self.clock()
         request = parse_rating_request(body, self.province, now)
         entries = self.directory.get_many(required_refs(request.subjects))
@@ -74,47 +76,13 @@ class RatingService:
             rater=rater,
             province=self.province,
             now=now,
+            channel_key=channel_key,
         )
         return self.store.accept(rating)
 
-    def get(self, rating_id: str, caller: Caller) -> Rating:
+    def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound(f"no rating {rating_id}")
-        if not may_see(caller, rating.paths):
-            raise Forbidden("this rating is outside your scope")
+            raise NotFound("no such rating")
+        require_may_see(caller, rating.paths, "rating")
         return rating
-
-
-def accepted_answer(rating: Rating) -> dict[str, Any]:
-    return {"rating_id": rating.rating_id, "good": rating.good, "ticket_id": rating.ticket_id}
-
-
-def rating_view(rating: Rating) -> dict[str, Any]:
-    """A rating as people see it: the phone masked, the name and ID number never."""
-    return {
-        "rating_id": rating.rating_id,
-        "channel": rating.channel.value,
-        "channel_code": rating.channel.national_code,
-        "satisfaction": int(rating.satisfaction),
-        "satisfaction_label": rating.satisfaction.label,
-        "good": rating.good,
-        "valid": rating.valid,
-        "subjects": {kind.value: code for kind, code in rating.subjects.items()},
-        "department": rating.department,
-        "region": rating.region,
-        "case_no": rating.case_no,
-        "follow_up": rating.follow_up,
-        "tags": list(rating.tags),
-        "comment": rating.comment,
-        "rater": (
-            {"kind": rating.rater.kind, "named": True, "phone": rating.rater.phone_masked}
-            if rating.rater
-            else {"kind": rating.rater_kind, "named": False, "phone": None}
-        ),
-        "rated_at": rating.rated_at.isoformat(),
-        "received_at": rating.received_at.isoformat(),
-        "ticket_id": rating.ticket_id,
-        # The ticket's state arrives with the ticket process; until a ticket exists this is null.
-        "ticket": None,
-    }

@@ -1,0 +1,128 @@
+"""Builds the SMS function's services from its settings, once per process; tests and the local stack
+may hand in their own (`use`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from functions.core.personal_data import RaterProtector
+from functions.core.runtime import Lazy
+from functions.core.services.ratings import RatingService
+from functions.core.settings import RatingIntakeSettings, SettingsError, required, table_name
+from functions.core.storage import clients
+from functions.core.storage.cases import DynamoCases
+from functions.core.storage.directory import CachedDirectory, DynamoDirectory
+from functions.core.storage.ratings import DynamoRatings
+from functions.core.storage.tables import SMS
+from functions.sms.outbound import HttpSmsProvider, LocalOutbox, Provider, SnsOutbound, SnsSmsProvider
+from functions.sms.service import Sender, SmsService
+from functions.sms.storage import DynamoSms
+
+PROVIDERS = ("sns", "http", "local")
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    sms_table: str
+    outbound_topic_arn: str
+    provider: str  # sns: SNS SMS (where the region has it); http: a domestic gateway; local: the outbox
+    provider_url: str | None = None
+    provider_key: str | None = field(default=None, repr=False)
+    sender_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmsSettings:
+        env = os.environ if env is None else env
+        provider = required(env, "SMS_PROVIDER")
+        if provider not in PROVIDERS:
+            raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
+        topic = required(env, "SMS_OUTBOUND_TOPIC_ARN")
+        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and env.get("SMS_PROVIDER_KEY")):
+            raise SettingsError("the http SMS provider needs SMS_PROVIDER_URL and SMS_PROVIDER_KEY")
+        return cls(
+            sms_table=table_name(env, SMS),
+            outbound_topic_arn=topic,
+            provider=provider,
+            provider_url=env.get("SMS_PROVIDER_URL"),
+            provider_key=env.get("SMS_PROVIDER_KEY"),
+            sender_id=env.get("SMS_SENDER_ID"),
+        )
+
+
+class ShiftableClock:
+    """The SMS function's clock. Deployed, it is the real one; the local stack may move it (PUT
+    /local/sms/clock) so that quiet hours and expiry can be tried without waiting for the night."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+class Runtime(NamedTuple):
+    settings: RatingIntakeSettings
+    sms_settings: SmsSettings
+    service: SmsService
+    sender: Sender
+    store: DynamoSms
+
+
+def _sns() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("sns", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def provider_for(config: SmsSettings) -> Provider:
+    if config.provider == "local":
+        return outbox.get()
+    if config.provider == "http":
+        assert config.provider_url and config.provider_key
+        return HttpSmsProvider(config.provider_url, config.provider_key)
+    return SnsSmsProvider(_sns(), config.sender_id)
+
+
+def build(config: RatingIntakeSettings, sms_config: SmsSettings, dynamodb: Any, sns: Any) -> Runtime:
+    directory = CachedDirectory(
+        DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
+    )
+    ratings_store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
+    protector = RaterProtector(config.personal_data_secret)
+    store = DynamoSms(dynamodb, sms_config.sms_table, config.cases_table)
+    # The rating a reply makes goes through the same service and one-write store as POST /v1/ratings.
+    ratings = RatingService(
+        directory=directory, store=ratings_store, protector=protector, province=config.province
+    )
+    service = SmsService(
+        store=store,
+        directory=directory,
+        protector=protector,
+        ratings=ratings,
+        rating_reader=ratings_store,
+        outbound=SnsOutbound(sns, sms_config.outbound_topic_arn),
+        province=config.province,
+        clock=clock.get(),
+    )
+    sender = Sender(
+        store=store,
+        protector=protector,
+        provider=provider_for(sms_config),
+        contacts=config.province.sms.contacts,
+        clock=clock.get(),
+    )
+    return Runtime(config, sms_config, service, sender, store)
+
+
+clock: Lazy[ShiftableClock] = Lazy(ShiftableClock)
+outbox: Lazy[LocalOutbox] = Lazy(LocalOutbox)
+_runtime: Lazy[Runtime] = Lazy(
+    lambda: build(RatingIntakeSettings.from_env(), SmsSettings.from_env(), clients.dynamodb(), _sns())
+)
+runtime = _runtime.get
+use = _runtime.use

@@ -1,0 +1,28 @@
+"""Ticket events (COMMON.md contract 3) as log lines: reminders, escalations (督办), openings,
+replies and closings, one line each. The messages hold codes and times only, never personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+logger = logging.getLogger("haochaping.tickets.events")
+
+
+def log_event(record: dict[str, Any]) -> None:
+    event = json.loads(record["body"])
+    logger.info("ticket event: %s", json.dumps(event, ensure_ascii=False, sort_keys=True))
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def record_handler(record: Any) -> None:
+        log_event(record.raw_event)
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,311 @@
+"""Tickets: opening one per bad rating, the department's and reviewer's actions, evidence, the
+workflow's task tokens, and the working-day calendar with its rescheduling of open tickets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from functions.core.calendar_seed import seeded_year
+from functions.core.domain.calendar import Due, WorkingCalendar, YearCalendar, parse_year_upload
+from functions.core.domain.directory import SubjectKind, SubjectRef
+from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.province import ProvinceConfig
+from functions.core.domain.ratings import Rating, ticket_id_for
+from functions.core.domain.regions import is_within
+from functions.core.http.auth import Caller, Role
+from functions.tickets.clock import Clock
+from functions.tickets.rules import (
+    CATEGORIES,
+    STAGE_OF_ACTION,
+    Actor,
+    Status,
+    Step,
+    Ticket,
+    apply_action,
+    may_read,
+    ticket_view,
+)
+from functions.tickets.store import DynamoCalendar, DynamoTickets, StoredTicket, dumps
+from functions.tickets.workflow import EVIDENCE_URL_SECONDS, EvidenceUploads, StepFunctionsWorkflow
+
+logger = logging.getLogger("haochaping.tickets")
+
+
+class DirectoryReader(Protocol):
+    def get_many(self, refs: Any) -> dict[SubjectRef, Any]: ...
+
+
+@dataclass
+class TicketService:
+    store: DynamoTickets
+    calendars: DynamoCalendar
+    directory: DirectoryReader
+    workflow: StepFunctionsWorkflow
+    evidence: EvidenceUploads
+    province: ProvinceConfig
+    clock: Clock
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # --- the calendar ------------------------------------------------------------------------------
+
+    def calendar(self) -> WorkingCalendar:
+        """Fresh for each use: a year an operator loads counts from the next request on."""
+
+        def year(number: int) -> YearCalendar:
+            return self.calendars.get(number) or seeded_year(number)
+
+        return WorkingCalendar(
+            year,
+            timezone=self.province.timezone,
+            local_holidays=self.province.local_holidays,
+            closing_time=self.province.closing_time,
+        )
+
+    def due(self, start: str | None, working_days: str | None) -> Due:
+        errors = {}
+        moment = None
+        try:
+            moment = datetime.fromisoformat(start or "")
+            if moment.tzinfo is None:
+                errors["from"] = "needs a UTC offset, e.g. 2026-09-30T17:00:00+08:00"
+        except ValueError:
+            errors["from"] = "an ISO 8601 time with offset, e.g. 2026-09-30T17:00:00+08:00"
+        if not (working_days or "").isdigit():
+            errors["working_days"] = "an integer from 1 to 366"
+        if errors:
+            raise ValidationFailed(errors)
+        assert moment is not None and working_days is not None
+        return self.calendar().due(moment, int(working_days))
+
+    def year(self, number: int) -> YearCalendar:
+        return self.calendar().year(number)
+
+    def load_year(self, number: int, body: Any, caller: Caller) -> dict[str, Any]:
+        """An operator's official schedule; open tickets' deadlines are recomputed at once and their
+        running executions re-enter their waits with the new timeouts."""
+        if caller.role is not Role.ADMIN:
+            raise Forbidden("loading a calendar needs an admin token")
+        schedule = parse_year_upload(number, body)
+        self.calendars.put(schedule, self.wall_clock().isoformat())
+        return {**schedule.as_dict(), "rescheduled": self.reschedule_open_tickets()}
+
+    def reschedule_open_tickets(self) -> int:
+        calendar = self.calendar()
+        moved = 0
+        for stored in self.store.open_tickets():
+            ticket = stored.ticket
+            new = self._with_deadlines(ticket, calendar)
+            if (new.contact_due, dict(new.rectify_dues), new.provisional) == (
+                ticket.contact_due,
+                dict(ticket.rectify_dues),
+                ticket.provisional,
+            ):
+                continue
+            step = self._step(new)
+            if not self.store.reschedule(ticket, new, _wait_item(step)):
+                continue  # an action moved it meanwhile; that action's step used the old deadline
+            moved += 1
+            if stored.task_token and stored.task_stage not in stored.signals:
+                self.workflow.reschedule(stored.task_token)
+        return moved
+
+    def _with_deadlines(self, ticket: Ticket, calendar: WorkingCalendar) -> Ticket:
+        policy = self.province.deadlines
+        contact = calendar.due(ticket.received_at, policy.contact)
+        dues = {c: calendar.due(ticket.received_at, getattr(policy, c)) for c in CATEGORIES}
+        return replace(
+            ticket,
+            contact_due=contact.at,
+            rectify_dues={c: d.at for c, d in dues.items()},
+            provisional=contact.provisional or any(d.provisional for d in dues.values()),
+        )
+
+    def _step(self, ticket: Ticket) -> dict[str, Any]:
+        return Step.make(
+            ticket,
+            self.clock.now(),
+            self.clock.seconds_until,
+            timedelta(hours=self.province.deadlines.remind_before_hours),
+        )
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    def open_ticket(self, rating: Rating) -> str:
+        """Exactly one ticket and one execution for a bad rating, whatever the retries: the ticket is
+        put once (its execution input stored with it), the execution is started under the rating's id
+        with that same input, and recorded last. A crash anywhere repeats only what is idempotent."""
+        ticket_id = ticket_id_for(rating.rating_id)
+        department = rating.department or self._office(rating)
+        supervisor = self._supervisor(department, rating)
+        calendar = self.calendar()
+        received = self.clock.now().astimezone(calendar.zone)
+        ticket = self._with_deadlines(
+            Ticket(
+                ticket_id=ticket_id,
+                rating_id=rating.rating_id,
+                department=department,
+                supervisor=supervisor,
+                named=rating.named,
+                status=Status.OPEN,
+                received_at=received,
+                contact_due=received,
+                rectify_dues={},
+                provisional=False,
+            ),
+            calendar,
+        )
+        step = self._step(ticket)
+        execution_input = json.dumps(
+            {
+                "ticket_id": ticket_id,
+                "rating_id": rating.rating_id,
+                "department": department,
+                "supervisor": supervisor,
+                "step": step,
+            },
+            sort_keys=True,
+        )
+        stored, created = self.store.create(ticket, execution_input, _wait_item(step))
+        if stored.execution_arn:
+            return ticket_id  # a duplicate delivery of a ticket fully opened
+        arn = self.workflow.start(rating.rating_id, stored.execution_input or execution_input)
+        # Published before the execution is recorded: a crash in between publishes it twice (at least
+        # once), never not at all.
+        self._publish("opened", stored.ticket, "contact", stored.ticket.contact_due)
+        self.store.record_execution(ticket_id, arn)
+        self.store.write_outcome(rating.rating_id, stored.ticket)
+        if created:
+            logger.info("ticket opened", extra={"ticket_id": ticket_id, "department": department})
+        return ticket_id
+
+    def _office(self, rating: Rating) -> str:
+        regions = [key.split("#", 1)[1] for key in rating.paths if key.startswith("region#")]
+        office = self.province.administration_office(regions)
+        if office is None:
+            raise ValueError(f"no administration office configured for region {rating.region}")
+        return office
+
+    def _supervisor(self, department: str, rating: Rating) -> str | None:
+        ref = SubjectRef(SubjectKind.DEPARTMENT, department)
+        entry = self.directory.get_many([ref]).get(ref)
+        if entry is not None and entry.parent is not None:
+            return str(entry.parent.code)
+        return rating.region
+
+    # --- the workflow's tokens ---------------------------------------------------------------------
+
+    def take_token(self, ticket_id: str, stage: str, token: str, entered: str) -> None:
+        stored = self.store.set_token(ticket_id, stage, token, entered)
+        if stored is not None:
+            self._deliver(stored)
+
+    def _deliver(self, stored: StoredTicket) -> None:
+        """Hands the action recorded for the stage the workflow waits for (if any) to its task. Actions
+        may come faster than the workflow moves: each waits under its stage until that stage's token
+        is stored, and whoever sees both first (the action or the token's consumer) delivers it."""
+        token, stage = stored.task_token, stored.task_stage
+        if not token or not stage or stage not in stored.signals:
+            return
+        if self.workflow.succeed(token, stored.signals[stage]):
+            self.store.clear_signal(stored.ticket.ticket_id, stage, token)
+
+    # --- people -----------------------------------------------------------------------------------
+
+    def get(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
+        actor = self._actor(caller)
+        stored = self.store.get(ticket_id)
+        if not may_read(stored.ticket, actor, is_within):
+            raise Forbidden("this ticket is outside your scope")
+        return ticket_view(stored.ticket, self.store.trail(ticket_id))
+
+    def list(
+        self, caller: Caller, department: str | None, status: str | None, overdue: str | None
+    ) -> dict[str, Any]:
+        actor = self._actor(caller)
+        errors = {}
+        if status is not None and status not in {s.value for s in Status}:
+            errors["status"] = f"one of {', '.join(s.value for s in Status)}"
+        if overdue not in (None, "true", "false"):
+            errors["overdue"] = "true or false"
+        if errors:
+            raise ValidationFailed(errors)
+        if actor.role == "department":
+            if department not in (None, actor.scope):
+                raise Forbidden("a department sees its own tickets only")
+            department = actor.scope
+        found = []
+        for ticket in self.store.list(department):
+            if not may_read(ticket, actor, is_within):
+                continue
+            if status is not None and ticket.status.value != status:
+                continue
+            if overdue is not None and bool(ticket.overdue) != (overdue == "true"):
+                continue
+            view = ticket_view(ticket, [])
+            view.pop("trail")
+            found.append(view)
+        found.sort(key=lambda v: v["received_at"])
+        return {"tickets": found}
+
+    def act(self, ticket_id: str, action: str, body: Any, caller: Caller) -> dict[str, Any]:
+        actor = self._actor(caller)
+        stored = self.store.get(ticket_id)
+        now = self.clock.now()
+        transition = apply_action(stored.ticket, action, body, actor, now, is_within)
+        after = transition.after
+        step = None if transition.end else self._step(after)
+        output = dumps({"end": transition.end, "step": step})
+        self.store.commit(transition, STAGE_OF_ACTION[action], output, _wait_item(step))
+        self.store.write_outcome(after.rating_id, after)
+        # Read again after the commit: a token stored meanwhile is the one that must take the signal
+        # (its consumer, if it ran before the commit, found no signal to deliver).
+        self._deliver(self.store.get(ticket_id))
+        if action == "reply":
+            self._publish("replied", after, "revisit", None)
+        elif after.status.finished:
+            self._publish("closed", after, STAGE_OF_ACTION[action], None)
+        return ticket_view(after, self.store.trail(ticket_id))
+
+    def issue_evidence(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
+        actor = self._actor(caller)
+        stored = self.store.get(ticket_id)
+        ticket = stored.ticket
+        if actor.role != "admin" and (actor.role != "department" or actor.scope != ticket.department):
+            raise Forbidden("evidence is uploaded by the ticket's department")
+        key = f"tickets/{ticket_id}/{uuid.uuid4().hex}"
+        self.store.add_evidence(ticket_id, key)
+        return {"key": key, "upload_url": self.evidence.upload_url(key), "expires_in": EVIDENCE_URL_SECONDS}
+
+    def _actor(self, caller: Caller) -> Actor:
+        if caller.role is None:
+            raise Forbidden("tickets are for people with a bearer token")
+        if caller.role is Role.DEPARTMENT:
+            ref = SubjectRef(SubjectKind.DEPARTMENT, caller.scope or "")
+            if ref not in self.directory.get_many([ref]):
+                raise Forbidden("the token's department is not in the directory")
+        return Actor(caller.role.value, caller.scope, f"{caller.role.value}:{caller.scope or '-'}")
+
+    def _publish(self, event: str, ticket: Ticket, stage: str, due: datetime | None) -> None:
+        self.workflow.publish(
+            {
+                "event": event,
+                "ticket_id": ticket.ticket_id,
+                "rating_id": ticket.rating_id,
+                "department": ticket.department,
+                "supervisor": ticket.supervisor,
+                "stage": stage,
+                "due": due.isoformat() if due else None,
+            }
+        )
+
+
+def _wait_item(step: dict[str, Any] | None) -> dict[str, Any]:
+    """The step as the state machine reads it back after a reschedule (due as a string always)."""
+    step = step or {"stage": "none", "remind_in": 0, "due_in": 0, "due": None}
+    return {**step, "due": step["due"] or ""}

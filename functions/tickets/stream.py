@@ -1,0 +1,36 @@
+"""Ratings stream → tickets: every bad rating (satisfaction 1-2) that is inserted opens exactly one
+ticket and one workflow execution. A per-record function and Powertools' partial batch response: a
+record that fails is retried alone, the rest of the batch proceeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.core.storage.ratings import item_to_rating
+from functions.tickets import wiring
+
+BAD = ("1", "2")
+
+
+def open_ticket_for(record: dict[str, Any]) -> str | None:
+    """The ticket a stream record opens, if any. Only INSERTs: a MODIFY is the ticket's own outcome
+    (or an appeal's invalidation) coming back on the stream."""
+    if record.get("eventName") != "INSERT":
+        return None
+    image = record.get("dynamodb", {}).get("NewImage") or {}
+    if image.get("satisfaction", {}).get("N") not in BAD:
+        return None
+    return wiring.runtime().tickets.open_ticket(item_to_rating(image))
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+    def record_handler(record: Any) -> None:
+        open_ticket_for(record.raw_event)
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

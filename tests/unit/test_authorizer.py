@@ -1,0 +1,125 @@
+"""The Lambda authorizer in front of person routes, and the caller a function builds from the context
+the gateway hands it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+
+from functions.core.domain.errors import Unauthenticated
+from functions.core.domain.scopes import Role
+from functions.core.http import authorizer
+from functions.core.http.auth import Caller, caller_from_context
+from infra.local.identity import LocalIdentityProvider
+from tests.gateway import request_context, trusted_identity
+
+METHOD_ARN = "arn:aws-cn:execute-api:cn-northwest-1:123456789012:api1/prod/GET/v1/ratings/r1"
+
+
+@pytest.fixture(scope="module")
+def identity(tmp_path_factory: pytest.TempPathFactory) -> LocalIdentityProvider:
+    with trusted_identity(tmp_path_factory.mktemp("idp")) as trusted:
+        yield trusted
+
+
+@pytest.fixture(autouse=True)
+def trusted(identity: LocalIdentityProvider) -> None:
+    # Each test starts from the identity provider's keys (a test may have swapped them).
+    with trusted_identity(identity.key_file.parent):
+        yield
+
+
+def event(token: str | None, scheme: str = "Bearer") -> dict:
+    headers = {"Authorization": f"{scheme} {token}"} if token is not None else {}
+    return {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": headers}
+
+
+def claims(identity: LocalIdentityProvider, **changes) -> dict:
+    now = datetime.now(UTC)
+    base = {
+        "role": "reviewer",
+        "scope": "520100",
+        "sub": "u-42",
+        "iss": identity.issuer,
+        "aud": identity.audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+    }
+    return {k: v for k, v in {**base, **changes}.items() if v is not None}
+
+
+def signed(identity: LocalIdentityProvider, body: dict, **kwargs) -> str:
+    kid = identity.jwks["keys"][0]["kid"]
+    return jwt.encode(body, identity._private_key, algorithm="RS256", headers={"kid": kid}, **kwargs)
+
+
+def test_a_valid_token_is_allowed_on_the_whole_stage_with_the_person_in_the_context(identity):
+    answer = authorizer.handler(event(identity.token("reviewer", "520100", subject="u-42")), None)
+
+    assert answer["principalId"] == "u-42"
+    statement = answer["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"] == "arn:aws-cn:execute-api:cn-northwest-1:123456789012:api1/prod/*"
+    assert answer["context"] == {"role": "reviewer", "scope": "520100000000", "sub": "u-42"}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": int((datetime.now(UTC) - timedelta(minutes=5)).timestamp())},
+        {"iss": "https://someone-else"},
+        {"aud": "another-api"},
+        {"exp": None},
+        {"role": "superuser"},
+        {"scope": "not-a-region"},
+    ],
+    ids=["expired", "issuer", "audience", "no-expiry", "role", "scope"],
+)
+def test_a_token_with_a_wrong_claim_is_unauthorized(identity, changes):
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer.handler(event(signed(identity, claims(identity, **changes))), None)
+
+
+def test_only_rs256_is_accepted(identity):
+    # Given tokens naming the right key but signed otherwise: with a shared secret, or not at all
+    kid = identity.jwks["keys"][0]["kid"]
+    forged = [
+        jwt.encode(claims(identity), "x" * 32, algorithm="HS256", headers={"kid": kid}),
+        jwt.encode(claims(identity), None, algorithm="none", headers={"kid": kid}),
+    ]
+    # Then each is refused
+    for token in forged:
+        with pytest.raises(Exception, match="^Unauthorized$"):
+            authorizer.handler(event(token), None)
+
+
+def test_a_token_from_another_key_is_unauthorized(identity, tmp_path: Path):
+    stranger = LocalIdentityProvider(tmp_path, issuer=identity.issuer, audience=identity.audience)
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer.handler(event(stranger.token("admin", None)), None)
+
+
+@pytest.mark.parametrize(
+    "token,scheme", [(None, "Bearer"), ("", "Bearer"), ("abc", "Basic"), ("not.a.jwt", "Bearer")]
+)
+def test_a_missing_or_malformed_credential_is_unauthorized(token, scheme):
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer.handler(event(token, scheme), None)
+
+
+def test_settings_are_required_outside_the_local_stack():
+    with pytest.raises(Exception, match="JWKS_URL"):
+        authorizer.AuthorizerSettings.from_env({"TOKEN_ISSUER": "x", "TOKEN_AUDIENCE": "y"})
+
+
+def test_a_function_takes_its_caller_from_the_gateways_context():
+    assert caller_from_context(request_context(role="department", scope="D1", sub="u1")) == Caller(
+        role=Role.DEPARTMENT, scope="D1", subject="u1"
+    )
+    assert caller_from_context(request_context(role="admin")) == Caller(role=Role.ADMIN, subject="test-user")
+    assert caller_from_context(request_context(api_key_id="k-7")) == Caller(channel_label="k-7")
+    with pytest.raises(Unauthenticated):
+        caller_from_context(request_context())
