@@ -12,6 +12,16 @@ from functions.index.counters import DynamoCounters
 from functions.index.figures import FigureReader
 
 
+class _ReadsOnly:
+    """The index function reads the directory and never moves entries: no jobs, no job queue."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"the index function does not change the directory ({name})")
+
+
+_READ_ONLY: Any = _ReadsOnly()
+
+
 class Runtime(NamedTuple):
     settings: Settings
     counters: DynamoCounters
@@ -28,7 +38,7 @@ def build(config: Settings, dynamodb: Any) -> Runtime:
         settings=config,
         counters=counters,
         figures=FigureReader(counters),
-        directory=DirectoryService(directory, config.province.code),
+        directory=DirectoryService(directory, config.province.code, _READ_ONLY, _READ_ONLY),
     )
 
 
