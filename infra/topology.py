@@ -124,6 +124,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("ticket-events", "sms-notifications"),
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
+# Secrets every stack has (values generated at deploy time, never in a template or an environment
+# variable); a function finds one by `<NAME>_SECRET_ARN` (functions.core.settings.secret_key).
+SECRETS: tuple[str, ...] = ("personal-data",)
 
 
 @dataclass(frozen=True)

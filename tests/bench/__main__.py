@@ -12,7 +12,15 @@ import time
 import traceback
 from collections.abc import Callable
 
-from tests.bench import directory_changes, dynamodb_cost, http_load, import_time, rate_inprocess, sms_costs
+from tests.bench import (
+    directory_changes,
+    dynamodb_cost,
+    http_load,
+    import_time,
+    rate_inprocess,
+    sms_costs,
+    tickets,
+)
 
 BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("rate_inprocess", rate_inprocess.main),
@@ -21,6 +29,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("http_load", http_load.main),
     ("directory_changes", directory_changes.main),
     ("sms_costs", sms_costs.main),
+    ("tickets", tickets.main),
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions.index import wiring as index_wiring
+from functions.index.settings import IndexSettings
 from functions.index.stream import handle
 from infra.local.gateway import LocalApiGateway
 from tests.gateway import TEST_API_KEYS, GatewayClient
@@ -30,7 +31,7 @@ def index(rate_stack: RateStack, api: Any) -> Iterator[Any]:
     """The index function behind the gateway's code path: tokens are checked in front of it."""
     from functions.index.app import app
 
-    runtime = index_wiring.build(rate_stack.settings, rate_stack.dynamodb)
+    runtime = index_wiring.build(IndexSettings.from_env(rate_stack.env), rate_stack.dynamodb)
     index_wiring.use(runtime)
     try:
         yield GatewayClient(LocalApiGateway({"index": app}, api_keys=TEST_API_KEYS))
