@@ -67,7 +67,7 @@ def register(app: ProjectApp) -> None:
 
     def entry_in_scope(person: Caller, kind: str, code: str) -> Any:
         entry = analysis_wiring.analysis().directory.get(kind, code)  # 404 unknown, 422 outside
-        if not may_see(person, tuple(step.ref.key for step in entry.path)):
+        if not may_see(person, tuple(step.key for step in entry.path)):
             raise Forbidden(f"{entry.kind.value} {entry.code} is outside your scope")
         return entry
 
@@ -131,7 +131,7 @@ def register(app: ProjectApp) -> None:
             departments = [
                 d
                 for d in service.departments_under(entry.code)
-                if may_see(person, tuple(s.ref.key for s in d.path))
+                if may_see(person, tuple(s.key for s in d.path))
             ]
             scope = {"region": entry.code}
         return json_response(
