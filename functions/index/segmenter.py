@@ -95,9 +95,11 @@ class Segmenter:
 
     def _load(self, backend: str) -> Any:
         if backend == "rjieba":
-            import rjieba  # the package builds its default tokenizer on import: use that one
+            import rjieba
 
-            tokenizer = rjieba._DEFAULT_JIEBA
+            # A tokenizer of its own (the package's default one is shared by the whole process): the
+            # words of a comment depend on this segmenter's dictionary only.
+            tokenizer = rjieba.Jieba()
             for word in sorted(self._domain):
                 tokenizer.add_word(word, None, DOMAIN_TAG)
 
