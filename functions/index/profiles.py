@@ -87,7 +87,7 @@ class Profiles:
     def _named(self, ref: SubjectRef | None) -> dict[str, str] | None:
         if ref is None:
             return None
-        found = self._directory.get(ref)
+        found = self._directory.get_many([ref]).get(ref)
         return {"kind": ref.kind.value, "code": ref.code, "name": found.name if found else ""}
 
     def _peers(self, entry: DirectoryEntry, department: SubjectRef | None) -> list[DirectoryEntry]:
