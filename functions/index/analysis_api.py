@@ -169,9 +169,13 @@ def _parse_region(raw: str) -> str:
         raise ValidationFailed({"region": "a region code of 6, 9 or 12 digits"}) from None
 
 
+_checked_days: set[date] = set()
+
+
 def scheduled(event: Any, context: Any) -> dict[str, int]:
     """Daily schedule: evaluate every department of the province for yesterday (a whole day) and emit
-    the warning counts as metrics."""
+    the warning counts as metrics. A day already checked in this process is not checked again (the
+    local stack fires schedules every few seconds)."""
     from datetime import timedelta
 
     from functions.core.observability import end_request
@@ -180,9 +184,13 @@ def scheduled(event: Any, context: Any) -> dict[str, int]:
     wired = analysis_wiring.analysis()
     province = wired.settings.province
     day = datetime.now(ZoneInfo(province.timezone)).date() - timedelta(days=1)
+    if day in _checked_days:
+        return {}
     try:
-        return check_province(
+        totals = check_province(
             EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day
         )
+        _checked_days.add(day)
+        return totals
     finally:
         end_request()
