@@ -103,7 +103,10 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         sizing=Sizing(reserved_concurrency=200),
     ),
     HttpFunction(
-        "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
+        "index",
+        "functions.index.app:app",
+        # tickets and calendar: the early warnings' rule 3 (tickets due within the next working day)
+        needs=Needs(reads=("counters", "directory", "tickets", "calendar"), secrets=(PERSONAL,)),
     ),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
@@ -176,7 +179,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "functions.index.analysis_api:scheduled",
         "schedule",
         "cron(0 1 * * ? *)",
-        needs=Needs(reads=("counters", "directory")),
+        needs=Needs(reads=("counters", "directory", "tickets", "calendar")),
         sizing=Sizing(timeout_seconds=300),
     ),
     EventSource(

@@ -62,8 +62,11 @@ def register(app: ProjectApp) -> None:
         request = app.current_request
         return parse_period(query_param(request, "from"), query_param(request, "to"))
 
+    def now() -> datetime:
+        return datetime.now(ZoneInfo(analysis_wiring.analysis().settings.province.timezone))
+
     def today() -> date:
-        return datetime.now(ZoneInfo(analysis_wiring.analysis().settings.province.timezone)).date()
+        return now().date()
 
     def entry_in_scope(person: Caller, kind: str, code: str) -> Any:
         entry = analysis_wiring.analysis().directory.get(kind, code)  # 404 unknown, 422 outside
@@ -118,7 +121,7 @@ def register(app: ProjectApp) -> None:
         request = app.current_request
         wired = analysis_wiring.analysis()
         day = _parse_day(query_param(request, "date")) or today()
-        service = EarlyWarnings(wired.figures, wired.store, wired.settings.province)
+        service = EarlyWarnings(wired.figures, wired.store, wired.settings.province, wired.tickets)
         raw_region = query_param(request, "region")
         if person.role is Role.DEPARTMENT and raw_region is None:
             departments = [wired.directory.get(SubjectKind.DEPARTMENT.value, person.scope or "")]
@@ -141,7 +144,8 @@ def register(app: ProjectApp) -> None:
                 "rules": list(RULES),
                 "pending_rules": list(PENDING_RULES),
                 "departments_checked": len(departments),
-                "warnings": service.evaluate(departments, day),
+                # rule 3 looks from now on today, from the day's start on another day
+                "warnings": service.evaluate(departments, day, now() if day == today() else None),
             }
         )
 
@@ -173,9 +177,10 @@ _checked_days: set[date] = set()
 
 
 def scheduled(event: Any, context: Any) -> dict[str, int]:
-    """Daily schedule: evaluate every department of the province for yesterday (a whole day) and emit
-    the warning counts as metrics. A day already checked in this process is not checked again (the
-    local stack fires schedules every few seconds)."""
+    """Daily schedule: evaluate every department of the province for yesterday (a whole day; rule 3
+    from now: the tickets due by the end of the next working day) and emit the warning counts as
+    metrics. A day already checked in this process is not checked again (the local stack fires
+    schedules every few seconds)."""
     from datetime import timedelta
 
     from functions.core.observability import end_request
@@ -183,12 +188,17 @@ def scheduled(event: Any, context: Any) -> dict[str, int]:
 
     wired = analysis_wiring.analysis()
     province = wired.settings.province
-    day = datetime.now(ZoneInfo(province.timezone)).date() - timedelta(days=1)
+    now = datetime.now(ZoneInfo(province.timezone))
+    day = now.date() - timedelta(days=1)
     if day in _checked_days:
         return {}
     try:
         totals = check_province(
-            EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day
+            EarlyWarnings(wired.figures, wired.store, province, wired.tickets),
+            wired.store,
+            province.code,
+            day,
+            now,
         )
         _checked_days.add(day)
         return totals

@@ -15,6 +15,7 @@ from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.index import wiring
 from functions.index.segmenter import Segmenter
 from functions.index.settings import IndexSettings
+from functions.index.ticket_deadlines import TicketDeadlines
 
 logger = logging.getLogger("haochaping.index")
 
@@ -28,15 +29,20 @@ class Analysis(NamedTuple):
     directory: Any  # functions.core.domain.directory_service.DirectoryService
     store: CachedDirectory
     figures: Any  # functions.index.figures.FigureReader
+    tickets: TicketDeadlines  # the early warnings' rule 3
 
 
 def build(runtime: Any, dynamodb: Any) -> Analysis:
     """On the index function's own runtime (its settings, directory service and figure reader), with a
-    directory store for listing children."""
+    directory store for listing children and a read adapter of the tickets."""
     config = runtime.settings
     store = CachedDirectory(DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds)
     return Analysis(
-        settings=runtime.settings, directory=runtime.directory, store=store, figures=runtime.figures
+        settings=runtime.settings,
+        directory=runtime.directory,
+        store=store,
+        figures=runtime.figures,
+        tickets=TicketDeadlines(dynamodb, config.tickets_table, config.calendar_table),
     )
 
 

@@ -197,7 +197,10 @@ SCHEMAS: dict[str, Any] = {
             "pending_rules": {
                 "type": "array",
                 "description": "rules not checked yet",
-                "items": {"type": "string", "enum": list(PENDING_RULES)},
+                "items": {"type": "string", "enum": list(PENDING_RULES)}
+                if PENDING_RULES
+                else {"type": "string"},
+                **({} if PENDING_RULES else {"maxItems": 0}),
             },
             "departments_checked": INTEGER,
             "warnings": {
@@ -209,8 +212,18 @@ SCHEMAS: dict[str, Any] = {
                         "rule": {"type": "string", "enum": list(RULES)},
                         "day": {"type": "string", "format": "date"},
                         "department": NAMED,
+                        "ticket_id": {"type": "string", "description": "ticket_due: the ticket"},
+                        "stage": {"type": "string", "description": "ticket_due: the stage awaited"},
+                        "due": {"type": "string", "format": "date-time", "description": "ticket_due"},
+                        "overdue": {"type": "boolean", "description": "ticket_due: past its deadline"},
+                        "horizon": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "ticket_due: the end of the next working day",
+                        },
                     },
-                    "description": "and the figures the rule compared",
+                    "description": "and the figures the rule compared (ticket_due: one per ticket due by "
+                    "the end of the next working day, or overdue)",
                 },
             },
         },

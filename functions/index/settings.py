@@ -1,4 +1,5 @@
-"""The index function's settings: its province, the counters and the directory. Read once per process,
+"""The index function's settings: its province, the counters, the directory, and (read only, for the
+early warnings) the tickets and the working-day calendar. Read once per process,
 validated, typed; every value required outside the local stack."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from functions.core.domain.province import ProvinceConfig
 from functions.core.settings import number, province, table_name
-from functions.core.storage.tables import COUNTERS, DIRECTORY
+from functions.core.storage.tables import CALENDAR, COUNTERS, DIRECTORY, TICKETS
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class IndexSettings:
     province: ProvinceConfig
     counters_table: str
     directory_table: str
+    tickets_table: str
+    calendar_table: str
     directory_cache_seconds: float = 300.0
 
     @classmethod
@@ -26,5 +29,7 @@ class IndexSettings:
             province=province(env),
             counters_table=table_name(env, COUNTERS),
             directory_table=table_name(env, DIRECTORY),
+            tickets_table=table_name(env, TICKETS),
+            calendar_table=table_name(env, CALENDAR),
             directory_cache_seconds=number(env, "DIRECTORY_CACHE_SECONDS", 300.0),
         )

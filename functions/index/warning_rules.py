@@ -12,19 +12,35 @@
 2. Falling index (`index_drop`). The department's index over the last `recent_days` (ending on the
    evaluated day) is at least `index_drop` points below its index over the `baseline_days` before them,
    with at least `min_day_ratings` valid ratings in the recent period.
-The numbers are province configuration (`ProvinceConfig.warnings`, functions/core/domain/province.py).
-
-3. Tickets due within the next working day (`ticket_due`): needs the tickets table of the TICKETS
-   issue; pending until it is merged (see warnings.py)."""
+3. Tickets due within the next working day (`ticket_due`). An open ticket (not closed, not invalid)
+   whose current stage's deadline (contact_due while open, the reply deadline while rectifying, the
+   longest one while it waits to be classified; the tickets' own `Ticket.stage_due`) is at or before
+   the end of the next working day after the evaluated moment's local day, per the working-day
+   calendar (official or provisional years, the province's local holidays, its closing time), is
+   listed; one already past its deadline is listed as overdue. A ticket waiting for an appeal or the
+   revisit has no deadline and is never listed. On a Friday the horizon is Monday's end, before a
+   holiday the end of the first working day after it.
+The numbers of rules 1 and 2 are province configuration (`ProvinceConfig.warnings`,
+functions/core/domain/province.py); rule 3 has none: its horizon is the calendar's."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import NamedTuple
 
+from functions.core.domain.calendar import WorkingCalendar
 from functions.core.domain.province import WarningPolicy
 
-__all__ = ["WarningPolicy", "Counts", "bad_rate_jump", "binomial_upper_tail", "index_drop"]
+__all__ = [
+    "WarningPolicy",
+    "Counts",
+    "bad_rate_jump",
+    "binomial_upper_tail",
+    "index_drop",
+    "next_working_day_end",
+    "ticket_due",
+]
 
 
 class Counts(NamedTuple):
@@ -78,3 +94,20 @@ def index_drop(
         return None
     drop = baseline - recent
     return drop if drop >= policy.index_drop else None
+
+
+def next_working_day_end(calendar: WorkingCalendar, at: datetime) -> datetime:
+    """The end of the first working day after `at`'s local day: the horizon of rule 3."""
+    return calendar.due(at, 1).at
+
+
+class TicketDue(NamedTuple):
+    due: datetime
+    overdue: bool
+
+
+def ticket_due(due: datetime | None, at: datetime, horizon: datetime) -> TicketDue | None:
+    """Rule 3 for one open ticket's current deadline, or None (no deadline, or beyond the horizon)."""
+    if due is None or due > horizon:
+        return None
+    return TicketDue(due, due <= at)

@@ -363,7 +363,8 @@ def test_warnings_for_people_in_scope(api: Api, admin_headers: dict[str, str]) -
     assert answer.status == 200, answer
     body = answer.json()
     assert body["region"] == PROVINCE and body["departments_checked"] >= 3
-    assert "ticket_due" in body["pending_rules"]
+    assert "ticket_due" in body["rules"] and body["pending_rules"] == []
+    assert all(w["rule"] != "ticket_due" or w["ticket_id"] for w in body["warnings"])
     department = bearer(issue_token("department", GUIYANG["department"]))
     mine = api.get("/v1/warnings", department)
     assert mine.status == 200 and mine.json()["departments_checked"] == 1, mine

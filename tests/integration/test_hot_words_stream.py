@@ -158,7 +158,7 @@ def test_a_departments_bad_rate_jump_is_an_early_warning(rate_stack: RateStack, 
     # and the province-wide check counts it by rule (the metrics the alarms watch)
     wired = analysis_wiring.analysis()
     totals = check_province(
-        EarlyWarnings(wired.figures, wired.store, wired.settings.province),
+        EarlyWarnings(wired.figures, wired.store, wired.settings.province, wired.tickets),
         wired.store,
         PROVINCE,
         date(2026, 9, 30),
