@@ -111,6 +111,11 @@ def test_open_tickets_due_by_the_next_working_day_or_overdue_are_listed(
     assert found["T-tomorrow"]["department"]["code"] == DEPARTMENT
     # and the other department sees only its own
     assert set(listed(index, rate_stack, "2026-09-17", OTHER)) == {"T-elsewhere"}
+    # and on the last day a warning may be asked for (its next working day is in 2100), every open
+    # ticket with a deadline is overdue
+    last = listed(index, rate_stack, "2099-12-31")
+    assert set(last) == {"T-tomorrow", "T-overdue", "T-reply", "T-later"}
+    assert all(w["overdue"] for w in last.values())
 
 
 def test_the_horizon_follows_weekends_holidays_and_make_up_working_days(
