@@ -17,6 +17,7 @@ from tests.bench import (
     dynamodb_cost,
     http_load,
     import_time,
+    index_counters,
     rate_inprocess,
     sms_costs,
     tickets,
@@ -30,6 +31,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("directory_changes", directory_changes.main),
     ("sms_costs", sms_costs.main),
     ("tickets", tickets.main),
+    ("index_counters", index_counters.main),
 )
 
 
