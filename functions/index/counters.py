@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,13 @@ class WriteStats:
     requests: int = 0  # UpdateItem requests, including the ones refused as replays
     replays: int = 0  # items whose mark showed some of the batch's records applied already
     pruned: int = 0  # old shard marks removed
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, requests: int = 0, replays: int = 0, pruned: int = 0) -> None:
+        with self._lock:  # writer threads share one
+            self.requests += requests
+            self.replays += replays
+            self.pruned += pruned
 
 
 class DynamoCounters:
@@ -162,7 +170,7 @@ class DynamoCounters:
             else:
                 condition = "#h = :seen"
                 values[":seen"] = {"S": seen}
-            self.stats.requests += 1
+            self.stats.add(requests=1)
             try:
                 answer = self._client.update_item(
                     TableName=self._table,
@@ -179,7 +187,7 @@ class DynamoCounters:
                 seen = item.get(mark, {}).get("S") if item else None
                 if seen is None:  # the mark vanished (pruned as stale): start over
                     continue
-                self.stats.replays += 1
+                self.stats.add(replays=1)
                 applied = seen.split(" ", 1)[0]
                 pending = [record for record in pending if record[0] > applied]
                 if not pending:
@@ -206,14 +214,14 @@ class DynamoCounters:
         if not stale:
             return
         names = {f"#m{i}": name for i, name in enumerate(stale)}
-        self.stats.requests += 1
+        self.stats.add(requests=1)
         self._client.update_item(
             TableName=self._table,
             Key={"subject": {"S": change.subject}, "bucket": {"S": change.bucket}},
             UpdateExpression="REMOVE " + ", ".join(names),
             ExpressionAttributeNames=names,
         )
-        self.stats.pruned += len(stale)
+        self.stats.add(pruned=len(stale))
 
 
 def _written_at(value: Mapping[str, Any]) -> float:
