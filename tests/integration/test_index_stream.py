@@ -80,3 +80,39 @@ def test_marks_of_shards_older_than_the_stream_keeps_records_are_dropped(rate_st
     assert mark_attribute("new-shard") in item
     assert item["n"] == {"N": "2"}
     assert counters.stats.pruned == 1
+
+
+def test_the_local_mapping_names_the_shard_as_a_tumbling_window_does(rate_stack: RateStack) -> None:
+    # Given the local stack's poller on the ratings stream with the topology's window
+    import boto3
+
+    from infra import topology
+    from infra.local.pollers import DynamoDBStreamPoller
+
+    source = next(s for s in topology.EVENT_SOURCES if s.handler == "functions.index.stream:handler")
+    arn = rate_stack.dynamodb.describe_table(TableName=rate_stack.settings.ratings_table)["Table"][
+        "LatestStreamArn"
+    ]
+    seen: list[dict[str, Any]] = []
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+
+    def index_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event)
+        return handle(event, context, counters)
+
+    poller = DynamoDBStreamPoller(
+        boto3.client("dynamodbstreams"),
+        arn,
+        index_handler,
+        function_name="index",
+        tumbling_window_seconds=source.tumbling_window_seconds,
+    )
+    image = rating_record("1", "r-local")["dynamodb"]["NewImage"]
+
+    # When a rating is written and the poller passes
+    rate_stack.dynamodb.put_item(TableName=rate_stack.settings.ratings_table, Item=image)
+    assert poller.poll_once() == 1
+
+    # Then the event named its shard and window, and the rating was counted
+    assert seen[0]["shardId"].startswith("shardId-") and set(seen[0]["window"]) == {"start", "end"}
+    assert stored(rate_stack, "region#520000000000", "m#2026-09")["n"] == {"N": "1"}
