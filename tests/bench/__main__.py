@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    cost_model,
     directory_changes,
     dynamodb_cost,
     http_load,
@@ -32,6 +33,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("sms_costs", sms_costs.main),
     ("tickets", tickets.main),
     ("index_counters", index_counters.main),
+    ("cost_model", cost_model.main),
 )
 
 
