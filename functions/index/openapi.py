@@ -161,3 +161,88 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+# The public disclosure, hot words, profiles and early warnings (functions/index/analysis_api.py).
+_SUBJECT_PATH = [_KIND, {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
+PATHS.update(
+    {
+        "/v1/hotwords/{kind}/{code}": {
+            "get": {
+                "operationId": "getHotWords",
+                "summary": "The most frequent meaningful words of a subject's good or bad comments over a period",
+                "security": [PERSON_TOKEN],
+                "parameters": [
+                    *_SUBJECT_PATH,
+                    *_PERIOD_PARAMETERS,
+                    {
+                        "name": "polarity",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["good", "bad"]},
+                    },
+                ],
+                "responses": {
+                    "200": json_content(
+                        {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["word", "count"],
+                                "properties": {"word": {"type": "string"}, "count": {"type": "integer"}},
+                            },
+                        },
+                        "Words, most frequent first",
+                    ),
+                    **errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+        "/v1/profiles/{kind}/{code}": {
+            "get": {
+                "operationId": "getProfile",
+                "summary": "A window's or staff member's profile: the tags and trend that describe them",
+                "security": [PERSON_TOKEN],
+                "parameters": _SUBJECT_PATH,
+                "responses": {
+                    "200": json_content({"type": "object"}, "The profile"),
+                    **errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+        "/v1/warnings": {
+            "get": {
+                "operationId": "getWarnings",
+                "summary": "Early warnings of the departments in the caller's scope (or under `region`)",
+                "security": [PERSON_TOKEN],
+                "parameters": [
+                    {"name": "region", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "date", "in": "query", "required": False, "schema": _DATE},
+                ],
+                "responses": {
+                    "200": json_content({"type": "object"}, "The warnings"),
+                    **errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+        "/v1/public/summary": {
+            "get": {
+                "operationId": "getPublicSummary",
+                "summary": "The disclosure figures (province, cities, departments, hot words); no personal data",
+                "security": [],
+                "parameters": _PERIOD_PARAMETERS,
+                "responses": {
+                    "200": json_content({"type": "object"}, "The summary"),
+                    **errors(400),
+                },
+            }
+        },
+        "/public": {
+            "get": {
+                "operationId": "getPublicPage",
+                "summary": "The public disclosure page that reads the summary",
+                "security": [],
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
+    }
+)
