@@ -19,6 +19,8 @@ from tests.bench import (
     http_load,
     import_time,
     index_counters,
+    public_segmentation,
+    public_summary,
     rate_inprocess,
     sms_costs,
     tickets,
@@ -34,6 +36,8 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("tickets", tickets.main),
     ("index_counters", index_counters.main),
     ("cost_model", cost_model.main),
+    ("public_segmentation", public_segmentation.main),
+    ("public_summary", public_summary.main),
 )
 
 
