@@ -43,4 +43,7 @@ def build_app(outdir: str | None = None, provinces: list[str] | None = None, nag
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    import sys
+
+    # `python -m infra.app [province ...]` (make synth PROVINCE=...); the CDK CLI passes -c instead.
+    build_app(provinces=sys.argv[1:] or None).synth()

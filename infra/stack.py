@@ -126,6 +126,7 @@ class ProvinceStack(Stack):
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
+        events_log = self.functions.functions.get("ticket-events-log")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -142,5 +143,6 @@ class ProvinceStack(Stack):
             work_queues=self.messaging.work_queues,
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
+            ticket_events_log_group=events_log.log_group if events_log is not None else None,
         )
         suppress(self)
