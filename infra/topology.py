@@ -230,6 +230,15 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 SECRETS: tuple[str, ...] = (PERSONAL,)
 
 
+# PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they
+# become the cache key with the path; a route whose parameters are not listed here is never cached,
+# so that no answer is served for another query).
+PUBLIC_CACHE: dict[str, tuple[str, ...]] = {
+    "/public": (),
+    "/v1/openapi.json": (),
+    "/v1/public/summary": ("from", "to"),
+}
+
 # The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
 AUTHORIZER = "functions.core.http.authorizer:handler"
 
