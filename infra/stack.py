@@ -84,9 +84,13 @@ class ProvinceStack(Stack):
             "Functions",
             prefix=prefix,
             code=code,
-            environment=province_environment(
-                self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
-            ),
+            # Where texts leave is province-wide configuration, like the province itself.
+            environment={
+                **province_environment(
+                    self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
+                ),
+                **SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url).environment(),
+            },
             tables=self.data.tables,
             topics=self.messaging.topics,
             queues=self.messaging.queues,

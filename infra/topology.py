@@ -87,7 +87,7 @@ SMS_NEEDS = Needs(
     reads=("directory",),
     writes=("sms", "cases", "ratings"),
     publishes=("sms-outbound",),
-    secrets=(PERSONAL,),
+    secrets=(PERSONAL, "sms-provider"),
 )
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
@@ -227,7 +227,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
-SECRETS: tuple[str, ...] = (PERSONAL,)
+# `sms-provider`: the key of the province's SMS gateway where the partition has no SNS SMS (the
+# operator puts the gateway's key in it after the first deploy).
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider")
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

@@ -7,7 +7,10 @@ from collections.abc import Iterable, Iterator
 from functions.core.domain.directory import DirectoryEntry, SubjectKind, SubjectRef
 from functions.core.domain.directory_jobs import DirectoryJob, JobStatus, run_chunk
 from functions.core.domain.directory_service import DirectoryService
-from functions.core.domain.errors import Conflict
+from functions.core.domain.errors import CaseAlreadyRated, Conflict
+from functions.core.domain.personal import mask_mobile
+from functions.core.domain.ratings import ProtectedRater, RaterInput, Rating
+from functions.core.storage.ratings import Accepted
 from infra.provinces import GUIZHOU, demo_directory_csv
 
 
@@ -98,3 +101,39 @@ def demo_directory() -> MemoryDirectory:
     store = MemoryDirectory()
     MemoryDirectoryService(store).import_csv(demo_directory_csv("guizhou"))
     return store
+
+
+class MemoryRatings:
+    """The ratings store's contract in memory: one stored rating per id; the same id again answers the
+    stored rating if the body was the same, else a conflict; a case is rated once."""
+
+    def __init__(self) -> None:
+        self.ratings: dict[str, Rating] = {}
+        self.cases: dict[str, str] = {}
+
+    def accept(self, rating: Rating) -> Accepted:
+        previous = self.ratings.get(rating.rating_id)
+        if previous is not None:
+            if previous.fingerprint != rating.fingerprint:
+                raise Conflict(f"rating_id {rating.rating_id} was used before with another body")
+            return Accepted(previous, created=False)
+        if rating.case_no is not None:
+            if rating.case_no in self.cases:
+                raise CaseAlreadyRated(f"case {rating.case_no} has been rated already")
+            self.cases[rating.case_no] = rating.rating_id
+        self.ratings[rating.rating_id] = rating
+        return Accepted(rating, created=True)
+
+    def get(self, rating_id: str) -> Rating | None:
+        return self.ratings.get(rating_id)
+
+
+class PlainProtector:
+    """Marks a rater as protected without cryptography: enough for the service's rules."""
+
+    def protect(self, rater: RaterInput) -> ProtectedRater | None:
+        if rater.phone is None:
+            return None
+        return ProtectedRater(
+            kind=rater.kind, phone_masked=mask_mobile(rater.phone), phone_hash="h", sealed=b"s"
+        )

@@ -1,8 +1,20 @@
-"""Logging and metrics, one place for each. Log lines carry ids and codes, never personal data;
-metric dimensions are low-cardinality only (service, channel, polarity), never a subject code."""
+"""Logging and metrics, one place for each, for HTTP requests and for batches alike.
+
+Log lines carry ids and codes, never personal data (no event or body is ever logged), and the
+correlation id of what is being handled: the API request id for a request, the Lambda request id for
+a batch of stream or queue records. Metric dimensions are low-cardinality only (service, channel,
+polarity), never a subject code.
+
+Metrics are counted within a scope (a request, a batch) and emitted when it ends, one EMF line per
+distinct set of dimensions: a batch holding ratings of two channels emits each channel's count under
+its own dimensions, never one channel's count under the other's."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -11,22 +23,72 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(service="haochaping")
 metrics = Metrics(namespace="Haochaping")
 
+Dimensions = tuple[tuple[str, str], ...]
+
+# Counts of the scope in progress: (metric name, dimensions) → total. One scope at a time per process,
+# as Lambda runs one invocation at a time per execution environment.
+_counts: Counter[tuple[str, Dimensions]] = Counter()
+_lock = threading.Lock()
+
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """Adds to a metric flushed at the end of the request (one EMF line per request)."""
-    for key, dim in dimensions.items():
-        metrics.add_dimension(name=key, value=dim)
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    """Adds to a count emitted when the request or batch ends, under exactly these dimensions."""
+    with _lock:
+        _counts[(name, tuple(sorted(dimensions.items())))] += value
 
 
-def start_request(service: str, request_context: dict[str, Any]) -> None:
+def flush() -> None:
+    """Emit what was counted, one EMF line per distinct set of dimensions, and forget it."""
+    with _lock:
+        counted = dict(_counts)
+        _counts.clear()
+    by_dimensions: dict[Dimensions, dict[str, float]] = {}
+    for (name, dimensions), total in counted.items():
+        by_dimensions.setdefault(dimensions, {})[name] = total
+    for dimensions, totals in by_dimensions.items():
+        for key, value in dimensions:
+            metrics.add_dimension(name=key, value=value)
+        for name, total in totals.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=total)
+        metrics.flush_metrics()
+        # flush clears only when metrics are enabled; no dimension may reach the next line
+        metrics.clear_metrics()
+
+
+def start_request(service: str, request_context: Mapping[str, Any]) -> None:
     logger.append_keys(function=service)
     logger.set_correlation_id(request_context.get("requestId"))
 
 
 def end_request() -> None:
-    if metrics.metric_set:
-        metrics.flush_metrics()
-    # flush clears only when metrics are enabled; a request's dimensions must never reach the next one
-    metrics.clear_metrics()
+    flush()
     logger.set_correlation_id(None)
+
+
+@contextmanager
+def batch_scope(function: str, event: Mapping[str, Any], context: Any) -> Iterator[None]:
+    """What a stream or queue consumer wraps its batch in: log lines carry the function, the Lambda
+    request id as correlation id and the batch's size (never a record's content); what the batch counts
+    is emitted once at its end, per set of dimensions.
+
+        def handler(event, context):
+            with batch_scope("index", event, context):
+                return process_partial_response(event, record_handler, processor, context)
+    """
+    start_request(function, {"requestId": getattr(context, "aws_request_id", None)})
+    logger.append_keys(batch_size=len(event.get("Records") or ()))
+    try:
+        yield
+    finally:
+        logger.remove_keys(["batch_size"])
+        end_request()
+
+
+@contextmanager
+def record_scope(record_id: str) -> Iterator[None]:
+    """Log lines about one record name it (a sequence number or message id: never its content)."""
+    logger.append_keys(record=record_id)
+    try:
+        yield
+    finally:
+        logger.remove_keys(["record"])

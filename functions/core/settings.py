@@ -1,74 +1,41 @@
-"""Configuration of a function, read from its environment once, validated, and typed.
+"""How a function reads its configuration: the pieces every function's own settings are made of.
 
-Nothing reads os.environ anywhere else. Tests and the local stack build a Settings directly or set the
-environment before the first request."""
+Each function has its own typed settings (e.g. functions/rate/settings.py) holding only what it needs,
+read once from its environment and validated at start. Nothing has a default that could stand in for a
+forgotten value outside the local stack: a missing table prefix, province or secret stops the function
+at its first request, with the name of what is missing. Secrets never travel in environment variables:
+the environment names a Secrets Manager secret (`<NAME>_SECRET_ARN`, as the CDK app passes it) and the
+value is fetched through Powertools' parameters utility, cached for SECRET_MAX_AGE seconds. The local
+stack creates the same secrets in its embedded AWS, so the code path is the one that runs in AWS.
+
+Nothing reads os.environ anywhere else."""
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from functions.core.domain.province import ProvinceConfig
 from functions.core.runtime import on_reset
+from functions.core.storage.tables import CASES, DIRECTORY, RATINGS, TableSpec
+
+SECRET_MAX_AGE = 300  # seconds a fetched secret is reused before Secrets Manager is asked again
+
+# Fetches a secret's string by its ARN or name; tests may hand in their own.
+SecretFetcher = Callable[[str], str]
 
 
 class SettingsError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Settings:
-    province: ProvinceConfig
-    ratings_table: str
-    cases_table: str
-    directory_table: str
-    jobs_table: str
-    # Where a move of a directory subtree is queued for its background job (topology queue
-    # directory-jobs); the local stack sets it, as the CDK stack does.
-    directory_jobs_queue_url: str
-    personal_data_secret: bytes = field(repr=False)
-    directory_cache_seconds: float = 300.0
-    stage: str = "local"
-    counters_table: str = "haochaping-counters"
-    tickets_table: str = "haochaping-tickets"
-    ticket_trail_table: str = "haochaping-ticket-trail"
-    calendar_table: str = "haochaping-calendar"
-    # The ticket workflow (functions/tickets): its state machine, the topic of ticket events and the
-    # bucket of evidence files.
-    ticket_state_machine_arn: str = ""
-    ticket_events_topic_arn: str = ""
-    evidence_bucket: str = ""
-    # Local stack only: "<ISO start>@<speed>" runs the tickets' clock from that instant at that many
-    # seconds per second, so that deadlines come in seconds (ignored unless STAGE is local).
-    ticket_clock: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        prefix = env.get("TABLE_PREFIX", "haochaping")
-        return cls(
-            province=_province(env),
-            ratings_table=env.get("RATINGS_TABLE", f"{prefix}-ratings"),
-            cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
-            directory_table=env.get("DIRECTORY_TABLE", f"{prefix}-directory"),
-            jobs_table=env.get("JOBS_TABLE", f"{prefix}-jobs"),
-            directory_jobs_queue_url=env.get("DIRECTORY_JOBS_QUEUE_URL", ""),
-            personal_data_secret=_secret(env, "PERSONAL_DATA_SECRET"),
-            directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", "300")),
-            stage=env.get("STAGE", "local"),
-            counters_table=env.get("COUNTERS_TABLE", f"{prefix}-counters"),
-            tickets_table=env.get("TICKETS_TABLE", f"{prefix}-tickets"),
-            ticket_trail_table=env.get("TICKET_TRAIL_TABLE", f"{prefix}-ticket-trail"),
-            calendar_table=env.get("CALENDAR_TABLE", f"{prefix}-calendar"),
-            ticket_state_machine_arn=env.get("TICKET_STATE_MACHINE_ARN", ""),
-            ticket_events_topic_arn=env.get("TICKET_EVENTS_TOPIC_ARN", ""),
-            evidence_bucket=env.get("EVIDENCE_BUCKET", ""),
-            ticket_clock=env.get("TICKET_CLOCK", "") if env.get("STAGE", "local") == "local" else "",
-        )
+def env_name(logical_name: str, suffix: str) -> str:
+    """`personal-data`, `SECRET_ARN` → `PERSONAL_DATA_SECRET_ARN`: how a resource's name or ARN is
+    passed to a function (the CDK app passes them under the same names)."""
+    return f"{logical_name.upper().replace('-', '_')}_{suffix}"
 
 
 def required(env: Mapping[str, str], name: str) -> str:
@@ -79,7 +46,20 @@ def required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _province(env: Mapping[str, str]) -> ProvinceConfig:
+def number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A tuning value (a cache lifetime): its default is safe anywhere."""
+    try:
+        return float(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name} must be a number") from None
+
+
+def table_name(env: Mapping[str, str], spec: TableSpec) -> str:
+    """A table's physical name, from the stack's TABLE_PREFIX and the shared spec."""
+    return spec.physical_name(required(env, "TABLE_PREFIX"))
+
+
+def province(env: Mapping[str, str]) -> ProvinceConfig:
     if "PROVINCE_CONFIG" in env:
         text = env["PROVINCE_CONFIG"]
     elif "PROVINCE_CONFIG_FILE" in env:
@@ -92,33 +72,64 @@ def _province(env: Mapping[str, str]) -> ProvinceConfig:
         raise SettingsError(f"province configuration is invalid: {e}") from e
 
 
-def _secret(env: Mapping[str, str], name: str) -> bytes:
-    """A secret from the environment (the local stack), or, in AWS, from the Secrets Manager secret
-    whose ARN `<NAME>_ARN` names (the CDK stack generates it; its value never sits in a template)."""
-    value = env.get(name)
-    if not value and env.get(f"{name}_ARN"):
-        value = _secrets_manager_value(env[f"{name}_ARN"])
-    if not value:
-        raise SettingsError(f"{name} is not set")
-    try:
-        secret = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except ValueError as e:
-        raise SettingsError(f"{name} must be base64") from e
-    if len(secret) < 32:
-        raise SettingsError(f"{name} must hold at least 32 bytes")
-    return secret
-
-
-def _secrets_manager_value(arn: str) -> str:
+def fetch_secret(arn: str) -> str:
+    """The secret's string from Secrets Manager, through Powertools (cached for SECRET_MAX_AGE)."""
     from aws_lambda_powertools.utilities import parameters
 
-    value = parameters.get_secret(arn, max_age=300)
-    return value if isinstance(value, str) else value.decode()
+    return parameters.get_secret(arn, max_age=SECRET_MAX_AGE)
 
 
-@cache
-def settings() -> Settings:
-    return Settings.from_env()
+def _forget_secrets() -> None:
+    """The local stack starts a new embedded AWS each time: drop Powertools' providers (their clients
+    and cached values) with everything else a process built."""
+    import sys
+
+    if "aws_lambda_powertools.utilities.parameters" in sys.modules:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
 
 
-on_reset(settings.cache_clear)
+on_reset(_forget_secrets)
+
+
+def secret_key(
+    env: Mapping[str, str], logical_name: str, fetch: SecretFetcher | None = None, minimum: int = 32
+) -> bytes:
+    """A key held in a secret as base64 of at least `minimum` bytes."""
+    name = env_name(logical_name, "SECRET_ARN")
+    value = (fetch or fetch_secret)(required(env, name)).strip()
+    try:
+        key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        raise SettingsError(f"the secret {name} names must be base64") from None
+    if len(key) < minimum:
+        raise SettingsError(f"the secret {name} names must hold at least {minimum} bytes")
+    return key
+
+
+@dataclass(frozen=True)
+class RatingIntakeSettings:
+    """What accepting ratings needs, for a function that takes them besides the rate function (the SMS
+    function's replies go through the same rating service)."""
+
+    province: ProvinceConfig
+    ratings_table: str
+    cases_table: str
+    directory_table: str
+    personal_data_secret: bytes = field(repr=False)
+    directory_cache_seconds: float = 300.0
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, fetch: SecretFetcher | None = None
+    ) -> RatingIntakeSettings:
+        env = os.environ if env is None else env
+        return cls(
+            province=province(env),
+            ratings_table=table_name(env, RATINGS),
+            cases_table=table_name(env, CASES),
+            directory_table=table_name(env, DIRECTORY),
+            personal_data_secret=secret_key(env, "personal-data", fetch),
+            directory_cache_seconds=number(env, "DIRECTORY_CACHE_SECONDS", 300.0),
+        )

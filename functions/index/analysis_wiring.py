@@ -10,11 +10,11 @@ from typing import Any, NamedTuple
 
 from functions.core.domain.directory import SubjectKind
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.index import wiring
 from functions.index.segmenter import Segmenter
+from functions.index.settings import IndexSettings
 
 logger = logging.getLogger("haochaping.index")
 
@@ -24,7 +24,7 @@ MAX_ITEM_NAMES = 20_000
 
 
 class Analysis(NamedTuple):
-    settings: Settings
+    settings: IndexSettings
     directory: Any  # functions.core.domain.directory_service.DirectoryService
     store: CachedDirectory
     figures: Any  # functions.index.figures.FigureReader
@@ -40,7 +40,7 @@ def build(runtime: Any, dynamodb: Any) -> Analysis:
     )
 
 
-def build_segmenter(config: Settings, dynamodb: Any) -> Segmenter:
+def build_segmenter(config: IndexSettings, dynamodb: Any) -> Segmenter:
     """The domain dictionary: the fixed terms, the province's tags, and the 事项 names of the directory."""
     names: dict[str, None] = dict.fromkeys((*config.province.tags.good, *config.province.tags.bad))
     try:

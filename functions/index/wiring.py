@@ -5,21 +5,21 @@ from typing import Any, NamedTuple
 
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.index.counters import DynamoCounters
 from functions.index.figures import FigureReader
+from functions.index.settings import IndexSettings
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: IndexSettings
     counters: DynamoCounters
     figures: FigureReader
     directory: DirectoryService
 
 
-def build(config: Settings, dynamodb: Any) -> Runtime:
+def build(config: IndexSettings, dynamodb: Any) -> Runtime:
     counters = DynamoCounters(dynamodb, config.counters_table)
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
@@ -32,6 +32,6 @@ def build(config: Settings, dynamodb: Any) -> Runtime:
     )
 
 
-_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), clients.dynamodb()))
+_runtime: Lazy[Runtime] = Lazy(lambda: build(IndexSettings.from_env(), clients.dynamodb()))
 runtime = _runtime.get
 use = _runtime.use

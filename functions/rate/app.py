@@ -18,8 +18,7 @@ from functions.core.http.auth import (
     require_person,
 )
 from functions.core.observability import count, logger
-from functions.rate import wiring
-from functions.rate.service import accepted_answer, rating_view
+from functions.rate import answers, wiring
 
 app = create_app("rate")
 
@@ -43,7 +42,7 @@ def post_rating() -> Response:
             "rating accepted",
             extra={"rating_id": rating.rating_id, "channel": rating.channel.value, "good": rating.good},
         )
-    return json_response(accepted_answer(rating), 201 if accepted.created else 200)
+    return json_response(answers.accepted(rating), 201 if accepted.created else 200)
 
 
 @app.route("/v1/ratings/{rating_id}", methods=["GET"], access=Access.PERSON)
@@ -51,7 +50,7 @@ def get_rating(rating_id: str) -> Response:
     caller = _caller()
     require_person(caller)
     rating = wiring.runtime().ratings.get(parse_rating_id(rating_id), caller)
-    return json_response(rating_view(rating, audit=caller.role in (Role.ADMIN, Role.REVIEWER)))
+    return json_response(answers.rating(rating, audit=caller.role in (Role.ADMIN, Role.REVIEWER)))
 
 
 @app.route("/v1/directory/{kind}/{code}", methods=["PUT"], access=Access.PERSON)
@@ -64,7 +63,7 @@ def put_directory_entry(kind: str, code: str) -> Response:
     if outcome.job is not None:
         # Moved; its descendants follow in the background.
         job_url = f"/v1/directory/jobs/{outcome.job.job_id}"
-        return json_response({**shown, "job_id": outcome.job.job_id}, 202, {"Location": job_url})
+        return json_response(answers.moved_entry(shown, outcome.job.job_id), 202, {"Location": job_url})
     return json_response(shown, 201 if outcome.created else 200)
 
 
@@ -86,21 +85,7 @@ def list_directory(kind: str) -> Response:
     _caller()
     directory = wiring.runtime().directory
     parent, entries = directory.children(kind, query_param(app.current_request, "parent"))
-    return json_response(
-        {
-            "kind": kind,
-            "parent": directory.show(parent) if parent else None,
-            "entries": [
-                {
-                    "kind": e.kind.value,
-                    "code": e.code,
-                    "name": e.name,
-                    "parent": e.parent.code if e.parent else None,
-                }
-                for e in entries
-            ],
-        }
-    )
+    return json_response(answers.directory_listing(kind, directory.show(parent) if parent else None, entries))
 
 
 @app.route("/v1/directory/import", methods=["POST"], access=Access.PERSON)
@@ -108,7 +93,7 @@ def import_directory() -> Response:
     require_admin(_caller())
     text = read_text(app.current_request, ("text/csv", "text/plain"), MAX_IMPORT_BYTES)
     result = wiring.runtime().directory.import_csv(text)
-    return json_response(result.as_dict())
+    return json_response(answers.import_result(result))
 
 
 @app.route("/v1/openapi.json", methods=["GET"], access=Access.PUBLIC)

@@ -7,16 +7,17 @@ from typing import Any, NamedTuple
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, settings
+from functions.core.services.ratings import RatingService
 from functions.core.storage import clients
+from functions.core.storage.cases import DynamoCases
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.jobs import DynamoJobs, SqsJobQueue
 from functions.core.storage.ratings import DynamoRatings
-from functions.rate.service import RatingService
+from functions.rate.settings import RateSettings
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: RateSettings
     ratings: RatingService
     directory: DirectoryService
     ratings_store: DynamoRatings
@@ -25,13 +26,13 @@ class Runtime(NamedTuple):
     directory_store: CachedDirectory
 
 
-def build(config: Settings, dynamodb: Any, sqs: Callable[[], Any] = clients.sqs) -> Runtime:
+def build(config: RateSettings, dynamodb: Any, sqs: Callable[[], Any] = clients.sqs) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
     jobs = DynamoJobs(dynamodb, config.jobs_table)
     queue = SqsJobQueue(sqs, config.directory_jobs_queue_url)
-    store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
+    store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
     return Runtime(
         settings=config,
         ratings=RatingService(
@@ -48,7 +49,7 @@ def build(config: Settings, dynamodb: Any, sqs: Callable[[], Any] = clients.sqs)
     )
 
 
-_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), clients.dynamodb()))
+_runtime: Lazy[Runtime] = Lazy(lambda: build(RateSettings.from_env(), clients.dynamodb()))
 runtime = _runtime.get
 # Install a runtime (tests, the local stack); None goes back to building from the environment.
 use = _runtime.use

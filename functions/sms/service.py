@@ -39,6 +39,8 @@ from functions.sms.storage import DynamoSms, Invitation
 
 logger = logging.getLogger("haochaping.sms")
 
+# Recorded on SMS ratings where a channel's key label would be: the SMS gateway has no API key.
+SMS_CHANNEL_LABEL = "sms-inbound"
 TICKET_EVENTS = frozenset({"opened", "reminder", "overdue", "escalated", "replied", "closed"})
 
 
@@ -47,7 +49,7 @@ class DirectoryReader(Protocol):
 
 
 class RatingAcceptor(Protocol):
-    def accept(self, body: Any) -> Any: ...
+    def accept(self, body: Any, channel_key: str | None = None) -> Any: ...
 
 
 class RatingReader(Protocol):
@@ -215,7 +217,7 @@ class SmsService:
         if reply.comment:
             rating_body["comment"] = reply.comment[:MAX_COMMENT]
         try:
-            accepted = self.ratings.accept(rating_body)
+            accepted = self.ratings.accept(rating_body, channel_key=SMS_CHANNEL_LABEL)
         except (CaseAlreadyRated, Conflict):
             # Rated on another channel meanwhile, or by another reply racing this one.
             self.store.set_status(target, "closed")
@@ -303,14 +305,14 @@ class SmsService:
         if entry is None:
             return None
         contacts = self.province.sms.contacts
-        return next((step.ref.key for step in entry.path if step.ref.key in contacts), None)
+        return next((step.key for step in entry.path if step.key in contacts), None)
 
     def _supervisor_of(self, department: str | None) -> str | None:
         entry = self._entry(SubjectKind.DEPARTMENT, department)
         if entry is None:
             return None
         contacts = self.province.sms.contacts
-        return next((s.ref.key for s in entry.ancestors if s.ref.key in contacts), None)
+        return next((s.key for s in entry.ancestors if s.key in contacts), None)
 
     def _name(self, department: str | None) -> str:
         entry = self._entry(SubjectKind.DEPARTMENT, department)

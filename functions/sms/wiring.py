@@ -11,11 +11,13 @@ from typing import Any, NamedTuple
 
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, SettingsError, settings
+from functions.core.services.ratings import RatingService
+from functions.core.settings import RatingIntakeSettings, SettingsError, fetch_secret, required, table_name
 from functions.core.storage import clients
+from functions.core.storage.cases import DynamoCases
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.ratings import DynamoRatings
-from functions.rate.service import RatingService
+from functions.core.storage.tables import SMS
 from functions.sms.outbound import HttpSmsProvider, LocalOutbox, Provider, SnsOutbound, SnsSmsProvider
 from functions.sms.service import Sender, SmsService
 from functions.sms.storage import DynamoSms
@@ -35,21 +37,24 @@ class SmsSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SmsSettings:
         env = os.environ if env is None else env
-        prefix = env.get("TABLE_PREFIX", "haochaping")
-        provider = env.get("SMS_PROVIDER", "sns")
+        provider = required(env, "SMS_PROVIDER")
         if provider not in PROVIDERS:
             raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
-        topic = env.get("SMS_OUTBOUND_TOPIC_ARN")
-        if not topic:
-            raise SettingsError("SMS_OUTBOUND_TOPIC_ARN is not set")
-        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and env.get("SMS_PROVIDER_KEY")):
-            raise SettingsError("the http SMS provider needs SMS_PROVIDER_URL and SMS_PROVIDER_KEY")
+        topic = required(env, "SMS_OUTBOUND_TOPIC_ARN")
+        key = env.get("SMS_PROVIDER_KEY")
+        if provider == "http" and not key and env.get("SMS_PROVIDER_SECRET_ARN"):
+            # Deployed: the gateway's key is the stack's `sms-provider` secret, never a plain value.
+            key = fetch_secret(env["SMS_PROVIDER_SECRET_ARN"]).strip()
+        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and key):
+            raise SettingsError(
+                "the http SMS provider needs SMS_PROVIDER_URL and its key (SMS_PROVIDER_SECRET_ARN)"
+            )
         return cls(
-            sms_table=env.get("SMS_TABLE", f"{prefix}-sms"),
+            sms_table=table_name(env, SMS),
             outbound_topic_arn=topic,
             provider=provider,
             provider_url=env.get("SMS_PROVIDER_URL"),
-            provider_key=env.get("SMS_PROVIDER_KEY"),
+            provider_key=key,
             sender_id=env.get("SMS_SENDER_ID"),
         )
 
@@ -66,7 +71,7 @@ class ShiftableClock:
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: RatingIntakeSettings
     sms_settings: SmsSettings
     service: SmsService
     sender: Sender
@@ -89,11 +94,11 @@ def provider_for(config: SmsSettings) -> Provider:
     return SnsSmsProvider(_sns(), config.sender_id)
 
 
-def build(config: Settings, sms_config: SmsSettings, dynamodb: Any, sns: Any) -> Runtime:
+def build(config: RatingIntakeSettings, sms_config: SmsSettings, dynamodb: Any, sns: Any) -> Runtime:
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
-    ratings_store = DynamoRatings(dynamodb, config.ratings_table, config.cases_table)
+    ratings_store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
     protector = RaterProtector(config.personal_data_secret)
     store = DynamoSms(dynamodb, sms_config.sms_table, config.cases_table)
     # The rating a reply makes goes through the same service and one-write store as POST /v1/ratings.
@@ -122,6 +127,8 @@ def build(config: Settings, sms_config: SmsSettings, dynamodb: Any, sns: Any) ->
 
 clock: Lazy[ShiftableClock] = Lazy(ShiftableClock)
 outbox: Lazy[LocalOutbox] = Lazy(LocalOutbox)
-_runtime: Lazy[Runtime] = Lazy(lambda: build(settings(), SmsSettings.from_env(), clients.dynamodb(), _sns()))
+_runtime: Lazy[Runtime] = Lazy(
+    lambda: build(RatingIntakeSettings.from_env(), SmsSettings.from_env(), clients.dynamodb(), _sns())
+)
 runtime = _runtime.get
 use = _runtime.use

@@ -6,22 +6,22 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from functions.core.runtime import Lazy
-from functions.core.settings import Settings, settings
 from functions.core.storage import clients
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.tickets.clock import Clock
 from functions.tickets.service import TicketService
+from functions.tickets.settings import TicketSettings
 from functions.tickets.store import DynamoCalendar, DynamoTickets
 from functions.tickets.workflow import EvidenceUploads, StepFunctionsWorkflow
 
 
 class Runtime(NamedTuple):
-    settings: Settings
+    settings: TicketSettings
     tickets: TicketService
 
 
 def build(
-    config: Settings,
+    config: TicketSettings,
     dynamodb: Any,
     stepfunctions: Any,
     sns: Any,
@@ -46,7 +46,9 @@ def build(
 
 
 _runtime: Lazy[Runtime] = Lazy(
-    lambda: build(settings(), clients.dynamodb(), clients.stepfunctions(), clients.sns(), clients.s3())
+    lambda: build(
+        TicketSettings.from_env(), clients.dynamodb(), clients.stepfunctions(), clients.sns(), clients.s3()
+    )
 )
 runtime = _runtime.get
 use = _runtime.use

@@ -179,7 +179,6 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE if self._tracing else lambda_.Tracing.DISABLED,
             environment={
                 **self._base_environment,
-                **(self._sms.environment() if needs.texts_phones else {}),
                 **self._environment(needs),
                 **(extra_environment or {}),
             },

@@ -51,15 +51,14 @@ def local_api_keys(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {key: f"local-key-{i + 1}" for i, key in enumerate(keys)}
 
 
-def function_environment(province: str = "guizhou", env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment each function gets, as Lambda would give it."""
-    env = os.environ if env is None else env
+def function_environment(province: str, resources: Mapping[str, str]) -> dict[str, str]:
+    """The environment each function gets, as Lambda would give it: names and ARNs, never a secret."""
+    from functions.core.settings import env_name
+
     return {
-        "STAGE": "local",
         "TABLE_PREFIX": TABLE_PREFIX,
         "PROVINCE_CONFIG": PROVINCES[province].to_json(),
-        # A new secret per run: the data it protects lives only as long as the process.
-        "PERSONAL_DATA_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **{env_name(name, "SECRET_ARN"): resources[f"secret:{name}"] for name in topology.SECRETS},
         "POWERTOOLS_SERVICE_NAME": "haochaping",
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
         # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
@@ -141,9 +140,9 @@ def start(
         }
     )
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(function_environment(province))
     _configure_moto(endpoint)
     resources = _create_resources()
+    os.environ.update(function_environment(province, resources))
     # Functions find their resources by name, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL,
     # TICKET_EVENTS_TOPIC_ARN, EVIDENCE_BUCKET, TICKET_STATE_MACHINE_ARN, ...
     os.environ.update(resource_environment(resources))
@@ -243,6 +242,13 @@ def _create_resources() -> dict[str, str]:
             Endpoint=resources[f"queue-arn:{subscription.queue}"],
             Attributes={"RawMessageDelivery": "true"},
         )
+    secretsmanager = boto3.client("secretsmanager")
+    for name in topology.SECRETS:
+        # A new key per run, as the deployment generates one: what it protects lives only as long as
+        # the process.
+        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        created = secretsmanager.create_secret(Name=f"{TABLE_PREFIX}/{name}", SecretString=value)
+        resources[f"secret:{name}"] = created["ARN"]
     s3 = boto3.client("s3")
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
@@ -290,7 +296,7 @@ def _load_demo(province: str) -> None:
     from functions.rate import wiring
 
     result = wiring.runtime().directory.import_csv(demo_directory_csv(province))
-    logger.info("demo directory loaded: %s", result.as_dict())
+    logger.info("demo directory loaded: %s", result._asdict())
 
 
 def _start_pollers(

@@ -20,6 +20,7 @@ from tests.bench import (
     import_time,
     rate_inprocess,
     sms_costs,
+    tickets,
 )
 
 BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
@@ -29,6 +30,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("http_load", http_load.main),
     ("directory_changes", directory_changes.main),
     ("sms_costs", sms_costs.main),
+    ("tickets", tickets.main),
     ("cost_model", cost_model.main),
 )
 

@@ -19,10 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from functions.core.settings import Settings
 from functions.core.storage import clients
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring
+from functions.rate.settings import RateSettings
 from infra.local.gateway import LocalApiGateway
 from infra.local.stack import REGION
 from infra.provinces import demo_directory_csv
@@ -59,19 +59,20 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def bench_settings(directory_jobs_queue_url: str = "") -> Settings:
-    """The function's settings as the deployment would give them, through the same parser."""
-
-    def secret() -> str:
-        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-
-    return Settings.from_env(
+def bench_settings(directory_jobs_queue_url: str = "") -> RateSettings:
+    """The function's settings as the deployment would give them, through the same parser (the
+    personal-data key answered in memory instead of by Secrets Manager)."""
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return RateSettings.from_env(
         {
             "PROVINCE_CONFIG": province().to_json(),
-            "PERSONAL_DATA_SECRET": secret(),
+            "PERSONAL_DATA_SECRET_ARN": "arn:bench:personal-data",
             "TABLE_PREFIX": TABLE_PREFIX,
-            "DIRECTORY_JOBS_QUEUE_URL": directory_jobs_queue_url,
-        }
+            # A benchmark that moves no directory subtree never sends to the queue.
+            "DIRECTORY_JOBS_QUEUE_URL": directory_jobs_queue_url
+            or f"https://sqs.{REGION}.amazonaws.com.cn/123456789012/bench-directory-jobs",
+        },
+        fetch=lambda _arn: key,
     )
 
 
@@ -130,7 +131,7 @@ class CallRecorder:
 
 @dataclass
 class InProcessStack:
-    settings: Settings
+    settings: RateSettings
     client: Any  # the DynamoDB client the runtime uses: hooks registered on it see every call
     runtime: wiring.Runtime
     gateway: LocalApiGateway

@@ -46,9 +46,10 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
-    from functions.core.settings import Settings
+    from functions.core.settings import RatingIntakeSettings
     from functions.core.storage.tables import TABLES
     from functions.rate import wiring as rate_wiring
+    from functions.rate.settings import RateSettings
     from functions.sms import handlers
     from functions.sms import wiring as sms_wiring
     from functions.sms.outbound import LocalOutbox
@@ -69,18 +70,17 @@ def main() -> None:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
 
-        def secret() -> str:
-            return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-
-        settings = Settings.from_env(
-            {
-                "TABLE_PREFIX": "bench",
-                "PROVINCE_CONFIG": GUIZHOU.to_json(),
-                "TOKEN_SECRET": secret(),
-                "PERSONAL_DATA_SECRET": secret(),
-            }
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        env = {
+            "TABLE_PREFIX": "bench",
+            "PROVINCE_CONFIG": GUIZHOU.to_json(),
+            "PERSONAL_DATA_SECRET_ARN": "arn:bench:personal-data",  # answered in memory below
+            "DIRECTORY_JOBS_QUEUE_URL": sqs.create_queue(QueueName="directory-jobs")["QueueUrl"],
+        }
+        settings = RatingIntakeSettings.from_env(env, fetch=lambda _arn: key)
+        rate_wiring.build(RateSettings.from_env(env, fetch=lambda _arn: key), dynamodb).directory.import_csv(
+            demo_directory_csv("guizhou")
         )
-        rate_wiring.build(settings, dynamodb).directory.import_csv(demo_directory_csv("guizhou"))
         outbox = LocalOutbox()
         sms_wiring.outbox.use(outbox)
         # Daytime, so that invitations go out at once (quiet hours would only delay them).

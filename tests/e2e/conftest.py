@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,21 +43,6 @@ OTHER_DEPARTMENT = "D52010002"  # 贵阳市人力资源和社会保障局, also 
 OTHER_DEPARTMENT_WINDOW = "W5201000201"
 CITY = "520100000000"  # 贵阳市
 OTHER_CITY = "520200000000"  # 六盘水市
-
-# The fuzz module runs after the exact tests (it writes random directory entries), and the log check
-# runs after everything, so that it sees what every test sent.
-FUZZ_MODULE = "test_openapi_fuzz.py"
-LAST_TEST = "test_the_server_log_never_holds_rater_personal_data"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        if item.name.startswith(LAST_TEST):
-            return 2
-        return 1 if item.path.name == FUZZ_MODULE else 0
-
-    items.sort(key=rank)  # stable: the order within each rank is kept
-
 
 # --- the stack ---------------------------------------------------------------------------------
 
@@ -103,11 +89,10 @@ def sent_personal_data() -> SentPersonalData:
     return SentPersonalData()
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, sent_personal_data: SentPersonalData) -> Iterator[Stack]:
+@contextmanager
+def running_stack(log_path: Path, sent_personal_data: SentPersonalData) -> Iterator[Stack]:
     """`python -m infra.local run` (what `make run` runs) on a free port; stopped with Ctrl-C (SIGINT)."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("stack") / "server.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("LOCAL_API_KEYS", None)  # the tier uses the documented default key
     # Tickets' deadlines pass in seconds: their clock runs 18,000 times as fast (a day in 4.8 s).
@@ -129,6 +114,28 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sent_personal_data: SentPers
         _stop(process)
     leaked = sent_personal_data.leaked_into(running.log_text())
     assert not leaked, f"the server's log holds rater personal data: {leaked}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, sent_personal_data: SentPersonalData) -> Iterator[Stack]:
+    """The stack the exact tests share; each test leaves it as any other test may find it (new ids,
+    new codes), so that they pass in any order."""
+    with running_stack(tmp_path_factory.mktemp("stack") / "server.log", sent_personal_data) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_the_log(
+    request: pytest.FixtureRequest, sent_personal_data: SentPersonalData
+) -> Iterator[None]:
+    """After every test that talked to a stack: no phone number or name it sent is in the server's log,
+    so a leak is reported by the test that caused it, whatever order the tests run in."""
+    yield
+    for name in ("stack", "fuzz_stack"):
+        if name in request.fixturenames:
+            running: Stack = request.getfixturevalue(name)
+            leaked = sent_personal_data.leaked_into(running.log_text())
+            assert not leaked, f"the server's log holds rater personal data: {leaked}"
 
 
 def _wait_until_ready(running: Stack) -> str:

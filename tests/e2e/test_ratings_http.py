@@ -27,8 +27,6 @@ from tests.e2e.conftest import (
     Answer,
     Api,
     DirectoryRow,
-    SentPersonalData,
-    Stack,
     bearer,
     new_id,
 )
@@ -870,20 +868,3 @@ def test_a_csv_import_needs_csv_and_an_admin(
     # Then 415, and 401 (a channel key is no credential on a person route)
     assert_error(as_json, 415, "unsupported_media_type")
     assert_error(by_channel, 401, "unauthenticated")
-
-
-# --- the server's log ----------------------------------------------------------------------------
-
-
-def test_the_server_log_never_holds_rater_personal_data(
-    stack: Stack, sent_personal_data: SentPersonalData
-) -> None:
-    """Runs last (see conftest): by now every test has sent its raters' phones and names."""
-    # Given the phone numbers and names sent during the session, and the server's log so far
-    log = stack.log_text()
-    assert sent_personal_data.values, "the session sent no personal data: nothing was checked"
-    assert "rating accepted" in log, "the log file did not capture the server's output"
-
-    # Then none of them appears in the log
-    leaked = sent_personal_data.leaked_into(log)
-    assert not leaked, f"the server's log holds rater personal data: {leaked}"

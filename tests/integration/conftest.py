@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions.core.settings import Settings
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring
+from functions.rate.settings import RateSettings
 from infra.local.gateway import LocalApiGateway
 from infra.local.identity import LocalIdentityProvider
 from infra.provinces import GUIZHOU, demo_directory_csv
@@ -43,9 +43,11 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @dataclass
 class RateStack:
     dynamodb: Any
-    settings: Settings
+    settings: RateSettings
     runtime: wiring.Runtime
     identity: LocalIdentityProvider
+    # The functions' environment in this stack: other functions' settings are read from it too.
+    env: dict[str, str]
 
     def token(self, role: str, scope: str | None = None) -> dict[str, str]:
         return {"authorization": f"Bearer {self.identity.token(role, scope)}"}
@@ -70,20 +72,23 @@ def rate_stack(moto_aws: None, identity_directory: Path) -> Iterator[RateStack]:
     for spec in TABLES:
         dynamodb.create_table(**spec.create_table_request(spec.physical_name(PREFIX)))
     queue_url = boto3.client("sqs").create_queue(QueueName=f"{PREFIX}-directory-jobs")["QueueUrl"]
-    settings = Settings.from_env(
-        {
-            "TABLE_PREFIX": PREFIX,
-            "DIRECTORY_JOBS_QUEUE_URL": queue_url,
-            "PROVINCE_CONFIG": GUIZHOU.to_json(),
-            "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
-        }
+    # The personal-data key from Secrets Manager, as deployed (the environment names it, never holds it)
+    secret = boto3.client("secretsmanager").create_secret(
+        Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
     )
+    env = {
+        "TABLE_PREFIX": PREFIX,
+        "DIRECTORY_JOBS_QUEUE_URL": queue_url,
+        "PROVINCE_CONFIG": GUIZHOU.to_json(),
+        "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
+    }
+    settings = RateSettings.from_env(env)
     runtime = wiring.build(settings, dynamodb)
     runtime.directory.import_csv(demo_directory_csv("guizhou"))
     wiring.use(runtime)
     try:
         with trusted_identity(identity_directory) as identity:
-            yield RateStack(dynamodb, settings, runtime, identity)
+            yield RateStack(dynamodb, settings, runtime, identity, env)
     finally:
         wiring.use(None)
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions.index import wiring as index_wiring
+from functions.index.settings import IndexSettings
 from functions.index.stream import handle
 from tests.integration.conftest import RateStack, post_rating
 from tests.integration.stream_pump import StreamPump, batches
@@ -29,7 +30,7 @@ def index(rate_stack: RateStack, api: Any) -> Iterator[Any]:
 
     from functions.index.app import app
 
-    index_wiring.use(index_wiring.build(rate_stack.settings, rate_stack.dynamodb))
+    index_wiring.use(index_wiring.build(IndexSettings.from_env(rate_stack.env), rate_stack.dynamodb))
     try:
         with Client(app) as client:
             yield client

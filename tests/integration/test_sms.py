@@ -15,9 +15,11 @@ import boto3
 import pytest
 
 from functions.core.domain.errors import Conflict, UnknownSubject, ValidationFailed
-from functions.core.settings import Settings
+from functions.core.settings import RatingIntakeSettings
 from functions.core.storage.tables import TABLES
+from functions.index.settings import IndexSettings
 from functions.rate import wiring as rate_wiring
+from functions.rate.settings import RateSettings
 from functions.sms import handlers
 from functions.sms import wiring as sms_wiring
 from functions.sms.outbound import LocalOutbox
@@ -50,7 +52,8 @@ class SmsStack:
     sns: Any
     topics: dict[str, str]
     dynamodb: Any
-    settings: Settings
+    settings: RatingIntakeSettings
+    index_settings: IndexSettings
 
     def case(self, case_no: str, phone: str = PHONE, **changes: Any) -> dict[str, Any]:
         body = {
@@ -96,15 +99,17 @@ def sms(moto_aws: None) -> Iterator[SmsStack]:
             TopicArn=topics[topic], Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
         )
         queues[name] = (url, arn)
-    settings = Settings.from_env(
-        {
-            "TABLE_PREFIX": PREFIX,
-            "PROVINCE_CONFIG": GUIZHOU.to_json(),
-            "TOKEN_SECRET": base64.b64encode(b"t" * 32).decode(),
-            "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
-        }
+    secret = boto3.client("secretsmanager").create_secret(
+        Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
     )
-    rate_runtime = rate_wiring.build(settings, dynamodb)
+    env = {
+        "TABLE_PREFIX": PREFIX,
+        "PROVINCE_CONFIG": GUIZHOU.to_json(),
+        "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
+        "DIRECTORY_JOBS_QUEUE_URL": sqs.create_queue(QueueName="directory-jobs")["QueueUrl"],
+    }
+    settings = RatingIntakeSettings.from_env(env)
+    rate_runtime = rate_wiring.build(RateSettings.from_env(env), dynamodb)
     rate_runtime.directory.import_csv(demo_directory_csv("guizhou"))
     clock = FakeClock(DAY)
     sms_wiring.clock.use(clock)  # type: ignore[arg-type]
@@ -114,6 +119,7 @@ def sms(moto_aws: None) -> Iterator[SmsStack]:
         {"TABLE_PREFIX": PREFIX, "SMS_PROVIDER": "local", "SMS_OUTBOUND_TOPIC_ARN": topics["sms-outbound"]}
     )
     runtime = sms_wiring.build(settings, sms_settings, dynamodb, sns)
+    index_settings = IndexSettings.from_env(env)
     runtime.service.ratings.clock = clock  # type: ignore[attr-defined]
     sms_wiring.use(runtime)
     rate_wiring.use(rate_runtime)
@@ -130,6 +136,7 @@ def sms(moto_aws: None) -> Iterator[SmsStack]:
             topics=topics,
             dynamodb=dynamodb,
             settings=settings,
+            index_settings=index_settings,
         )
     finally:
         sms_wiring.use(None)
@@ -372,7 +379,7 @@ def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms:
     )
 
     # When the cases stream is counted, and its batches delivered again (Lambda's at-least-once)
-    index_runtime = index_wiring.build(sms.settings, sms.dynamodb)
+    index_runtime = index_wiring.build(sms.index_settings, sms.dynamodb)
     index_wiring.use(index_runtime)
     try:
         records = pump.take()

@@ -23,12 +23,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions.core.settings import Settings
 from functions.core.storage.tables import TABLES
 from functions.rate import wiring as rate_wiring
+from functions.rate.settings import RateSettings
 from functions.tickets import stream, tasks
 from functions.tickets import wiring as tickets_wiring
 from functions.tickets.clock import Clock
+from functions.tickets.settings import TicketSettings
 from infra import topology
 from infra.local.gateway import LocalApiGateway
 from infra.provinces import GUIZHOU, demo_directory_csv
@@ -53,7 +54,7 @@ class TicketStack:
     dynamodb: Any
     sqs: Any
     sfn: Any
-    settings: Settings
+    settings: TicketSettings
     resources: dict[str, str]
     api: Any  # both functions behind the local gateway's code path (keys and tokens checked in front)
     identity: Any
@@ -262,19 +263,21 @@ def build_stack(identity_directory: Path, clock: Clock | None = None) -> Iterato
             definition=definition(machine.name, values),
             roleArn="arn:aws-cn:iam::123456789012:role/it-ticket",
         )["stateMachineArn"]
-    settings = Settings.from_env(
-        {
-            "TABLE_PREFIX": PREFIX,
-            "PROVINCE_CONFIG": PROVINCE.to_json(),
-            "PERSONAL_DATA_SECRET": base64.b64encode(b"p" * 32).decode(),
-            "TICKET_STATE_MACHINE_ARN": resources["statemachine:ticket"],
-            "TICKET_EVENTS_TOPIC_ARN": resources["topic:ticket-events"],
-            "EVIDENCE_BUCKET": f"{PREFIX}-evidence",
-            "DIRECTORY_JOBS_QUEUE_URL": resources["queue:directory-jobs"],
-            "DIRECTORY_CACHE_SECONDS": "0",
-        }
+    secret = boto3.client("secretsmanager").create_secret(
+        Name=f"{PREFIX}/personal-data", SecretString=base64.b64encode(b"p" * 32).decode()
     )
-    rate = rate_wiring.build(settings, dynamodb)
+    env = {
+        "TABLE_PREFIX": PREFIX,
+        "PROVINCE_CONFIG": PROVINCE.to_json(),
+        "PERSONAL_DATA_SECRET_ARN": secret["ARN"],
+        "TICKET_STATE_MACHINE_ARN": resources["statemachine:ticket"],
+        "TICKET_EVENTS_TOPIC_ARN": resources["topic:ticket-events"],
+        "EVIDENCE_BUCKET": f"{PREFIX}-evidence",
+        "DIRECTORY_JOBS_QUEUE_URL": resources["queue:directory-jobs"],
+        "DIRECTORY_CACHE_SECONDS": "0",
+    }
+    settings = TicketSettings.from_env(env)
+    rate = rate_wiring.build(RateSettings.from_env(env), dynamodb)
     rate.directory.import_csv(demo_directory_csv("guizhou"))
     rate_wiring.use(rate)
     tickets_wiring.use(

@@ -95,7 +95,7 @@ def test_rating_ids_made_by_the_server_are_time_ordered_ulids():
     from datetime import UTC, datetime
 
     from functions.core.domain.ratings import RATING_ID
-    from functions.rate.service import new_rating_id
+    from functions.core.services.ratings import new_rating_id
 
     earlier = new_rating_id(datetime(2026, 9, 30, 9, 0, tzinfo=UTC))
     later = new_rating_id(datetime(2026, 9, 30, 9, 0, 1, tzinfo=UTC))

@@ -21,15 +21,6 @@ class Channel(StrEnum):
     def national_code(self) -> int:
         return _NATIONAL_CODES[self]
 
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-    @property
-    def on_site(self) -> bool:
-        """On-site channels rate a visit (一次一评); the others rate a case (一事一评)."""
-        return self in (Channel.HALL_PAD, Channel.HALL_TERMINAL)
-
     @classmethod
     def from_national_code(cls, code: int) -> Channel:
         try:
@@ -48,12 +39,3 @@ _NATIONAL_CODES = {
     Channel.SMS: 7,
 }
 _BY_NATIONAL_CODE = {code: channel for channel, code in _NATIONAL_CODES.items()}
-_LABELS = {
-    Channel.PC: "PC端",
-    Channel.MOBILE: "移动端",
-    Channel.QRCODE: "二维码",
-    Channel.HALL_PAD: "政务服务窗口评价器",
-    Channel.HALL_TERMINAL: "自助终端",
-    Channel.PHONE: "电话",
-    Channel.SMS: "短信",
-}

@@ -93,7 +93,3 @@ def mask_free_text(text: str) -> str:
         for i in hidden:
             masked[i] = "*"
     return "".join(masked)
-
-
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1)

@@ -18,10 +18,6 @@ class DynamoDirectory:
         self._client = client
         self._table = table
 
-    def get(self, ref: SubjectRef) -> DirectoryEntry | None:
-        answer = self._client.get_item(TableName=self._table, Key=_key(ref))
-        return item_to_entry(answer["Item"]) if "Item" in answer else None
-
     def get_many(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, DirectoryEntry]:
         wanted = list(dict.fromkeys(refs))
         found: dict[SubjectRef, DirectoryEntry] = {}
@@ -109,9 +105,6 @@ class CachedDirectory:
         self._ttl = ttl_seconds
         self._clock = clock
         self._entries: dict[SubjectRef, tuple[float, DirectoryEntry]] = {}
-
-    def get(self, ref: SubjectRef) -> DirectoryEntry | None:
-        return self.get_many([ref]).get(ref)
 
     def get_many(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, DirectoryEntry]:
         now = self._clock()

@@ -2,9 +2,10 @@
 
 Accepting a rating is one write request. Without a case number it is a conditional PutItem on the
 rating id (the client's idempotency key). With one it is a single TransactWriteItems that puts the
-rating and claims the case, both conditional, so neither a retry nor a second rating of the same case
-can slip in between two requests. A failed condition returns the stored item in the same answer
-(ReturnValuesOnConditionCheckFailure), which tells a replay from a conflict without another read."""
+rating and claims the case (functions.core.storage.cases says how), both conditional, so neither a
+retry nor a second rating of the same case can slip in between two requests. A failed condition
+returns the stored item in the same answer (ReturnValuesOnConditionCheckFailure), which tells a replay
+from a conflict without another read."""
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,9 +15,10 @@ from botocore.exceptions import ClientError
 
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import SubjectKind
-from functions.core.domain.errors import CaseAlreadyRated, Conflict, Throttled
+from functions.core.domain.errors import Conflict, Throttled
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.ratings import ProtectedRater, Rating
+from functions.core.storage.cases import DynamoCases
 
 _BUSY = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 _BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
@@ -28,10 +30,10 @@ class Accepted(NamedTuple):
 
 
 class DynamoRatings:
-    def __init__(self, client: Any, ratings_table: str, cases_table: str) -> None:
+    def __init__(self, client: Any, ratings_table: str, cases: DynamoCases) -> None:
         self._client = client
         self._ratings = ratings_table
-        self._cases = cases_table
+        self._cases = cases
 
     def accept(self, rating: Rating) -> Accepted:
         item = rating_to_item(rating)
@@ -73,7 +75,7 @@ class DynamoRatings:
                             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
-                    _claim_case(self._cases, rating),
+                    self._cases.claim(rating),
                 ],
                 ReturnConsumedCapacity="TOTAL",
             )
@@ -84,7 +86,7 @@ class DynamoRatings:
                 stored = reasons[0].get("Item") or self._get_item(rating.rating_id)
                 return self._replay(rating, stored)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise _case_refusal(rating, reasons[1].get("Item")) from None
+                raise self._cases.refusal(rating, reasons[1].get("Item")) from None
             if _BUSY_REASONS.intersection(codes):
                 # Another request is writing the same case or rating at this moment.
                 raise Throttled("the ratings store is busy; retry with the same rating_id") from None
@@ -113,39 +115,6 @@ class DynamoRatings:
         return answer.get("Item")
 
 
-def _claim_case(cases_table: str, rating: Rating) -> dict[str, Any]:
-    """The case's side of the transaction: a first rating claims an unrated case (creating its item if
-    the case system has not reported it); a follow-up needs a rated case with no follow-up yet."""
-    assert rating.case_no is not None
-    if rating.follow_up:
-        update = "SET follow_up_id = :r, follow_up_at = :t"
-        condition = "attribute_exists(rating_id) AND attribute_not_exists(follow_up_id)"
-    else:
-        update = "SET rating_id = :r, rated_at = :t"
-        condition = "attribute_not_exists(rating_id)"
-    return {
-        "Update": {
-            "TableName": cases_table,
-            "Key": {"case_no": {"S": rating.case_no}},
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": {
-                ":r": {"S": rating.rating_id},
-                ":t": {"S": rating.rated_at.isoformat()},
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def _case_refusal(rating: Rating, case: Mapping[str, Any] | None) -> Exception:
-    if not rating.follow_up:
-        return CaseAlreadyRated(f"case {rating.case_no} has been rated already")
-    if case is not None and "follow_up_id" in case:
-        return CaseAlreadyRated(f"case {rating.case_no} has had its follow-up rating already")
-    return Conflict(f"case {rating.case_no} has no rating yet to follow up; send it as a first rating")
-
-
 def rating_to_item(rating: Rating) -> dict[str, Any]:
     """The stored form. Everything the index and ticket consumers need is on the item, so the stream
     record alone is enough to count it: paths (every subject it counts for), day, validity."""
@@ -159,7 +128,7 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         "rated_at": {"S": rating.rated_at.isoformat()},
         "received_at": {"S": rating.received_at.isoformat()},
         "day": {"S": rating.day},
-        "fp": {"S": rating.fingerprint},
+        "body_fingerprint": {"S": rating.fingerprint},
         "valid": {"BOOL": rating.valid},
     }
     if rating.department:
@@ -222,7 +191,7 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         rated_at=datetime.fromisoformat(item["rated_at"]["S"]),
         received_at=datetime.fromisoformat(item["received_at"]["S"]),
         day=item["day"]["S"],
-        fingerprint=item["fp"]["S"],
+        fingerprint=item["body_fingerprint"]["S"],
         valid=item["valid"]["BOOL"],
         follow_up=item.get("follow_up", {}).get("BOOL", False),
         channel_key=item.get("channel_key", {}).get("S"),

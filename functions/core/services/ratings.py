@@ -1,4 +1,5 @@
-"""Accepting and reading ratings: the rate function's domain logic, over ports (no boto3 here)."""
+"""Accepting and reading ratings, over ports (no boto3 here): the one path every channel's rating takes
+(the rate function's POST /v1/ratings, the SMS function's replies), and the reading people do."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from functions.core.domain.directory import DirectoryEntry, SubjectRef, required_refs, resolve_subjects
-from functions.core.domain.errors import Forbidden, NotFound
-from functions.core.domain.personal import mask_free_text
+from functions.core.domain.errors import NotFound
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import (
     ProtectedRater,
@@ -19,7 +19,7 @@ from functions.core.domain.ratings import (
     build_rating,
     parse_rating_request,
 )
-from functions.core.domain.scopes import Viewer, may_see
+from functions.core.domain.scopes import Viewer, require_may_see
 
 
 class DirectoryReader(Protocol):
@@ -84,44 +84,5 @@ class RatingService:
         rating = self.store.get(rating_id)
         if rating is None:
             raise NotFound("no such rating")
-        if not may_see(caller, rating.paths):
-            raise Forbidden("this rating is outside your scope")
+        require_may_see(caller, rating.paths, "rating")
         return rating
-
-
-def accepted_answer(rating: Rating) -> dict[str, Any]:
-    return {"rating_id": rating.rating_id, "good": rating.good, "ticket_id": rating.ticket_id}
-
-
-def rating_view(rating: Rating, *, audit: bool = False) -> dict[str, Any]:
-    """A rating as people see it: the phone masked, the name and ID number never, personal data in the
-    comment masked. `audit` (admins, reviewers) adds which channel key sent it."""
-    view = {
-        "rating_id": rating.rating_id,
-        "channel": rating.channel.value,
-        "channel_code": rating.channel.national_code,
-        "satisfaction": int(rating.satisfaction),
-        "satisfaction_label": rating.satisfaction.label,
-        "good": rating.good,
-        "valid": rating.valid,
-        "subjects": {kind.value: code for kind, code in rating.subjects.items()},
-        "department": rating.department,
-        "region": rating.region,
-        "case_no": rating.case_no,
-        "follow_up": rating.follow_up,
-        "tags": list(rating.tags),
-        "comment": mask_free_text(rating.comment) if rating.comment else None,
-        "rater": (
-            {"kind": rating.rater.kind, "named": True, "phone": rating.rater.phone_masked}
-            if rating.rater
-            else {"kind": rating.rater_kind, "named": False, "phone": None}
-        ),
-        "rated_at": rating.rated_at.isoformat(),
-        "received_at": rating.received_at.isoformat(),
-        "ticket_id": rating.ticket_id,
-        # The ticket's state as the tickets function records it; null until the ticket exists.
-        "ticket": dict(rating.ticket) if rating.ticket is not None else None,
-    }
-    if audit:
-        view["channel_key"] = rating.channel_key
-    return view
