@@ -171,7 +171,7 @@ def suppress(stack: ProvinceStack) -> None:
         if name in unrotated:
             acknowledge(secret, unrotated[name], "AwsSolutions-SMG4")
     acknowledge(stack.messaging.access_logs, "AwsSolutions-S1")
-    for queue in stack.messaging.failure_queues.values():
+    for queue in stack.messaging.dead_letter_only.values():
         acknowledge(queue, "AwsSolutions-SQS3")
 
 
