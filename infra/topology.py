@@ -87,7 +87,7 @@ SMS_NEEDS = Needs(
     reads=("directory",),
     writes=("sms", "cases", "ratings"),
     publishes=("sms-outbound",),
-    secrets=(PERSONAL, "sms-provider"),
+    secrets=(PERSONAL, "sms-provider-key"),
 )
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
@@ -170,6 +170,15 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
+    # Early warnings of every department, once a day (09:00 in China), counted as metrics by rule.
+    EventSource(
+        "index-warnings",
+        "functions.index.analysis_api:scheduled",
+        "schedule",
+        "cron(0 1 * * ? *)",
+        needs=Needs(reads=("counters", "directory")),
+        sizing=Sizing(timeout_seconds=300),
+    ),
     EventSource(
         "tickets",
         "functions.tickets.stream:handler",
@@ -227,9 +236,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
-# `sms-provider`: the key of the province's SMS gateway where the partition has no SNS SMS (the
+# `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
 # operator puts the gateway's key in it after the first deploy).
-SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider")
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key")
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

@@ -36,7 +36,7 @@ def _entry(kind: str, code: str) -> DirectoryEntry:
 
 
 def _check_scope(caller: Caller, entry: DirectoryEntry) -> None:
-    if not may_see(caller, tuple(step.ref.key for step in entry.path)):
+    if not may_see(caller, tuple(step.key for step in entry.path)):
         raise Forbidden(f"{entry.kind.value} {entry.code} is outside your scope")
 
 

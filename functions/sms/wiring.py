@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -31,7 +31,8 @@ class SmsSettings:
     outbound_topic_arn: str
     provider: str  # sns: SNS SMS (where the region has it); http: a domestic gateway; local: the outbox
     provider_url: str | None = None
-    provider_key: str | None = field(default=None, repr=False)
+    # The HTTP gateway's key lives in Secrets Manager: the secret's ARN, read on first use.
+    provider_key_secret_arn: str | None = None
     sender_id: str | None = None
 
     @classmethod
@@ -41,20 +42,16 @@ class SmsSettings:
         if provider not in PROVIDERS:
             raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
         topic = required(env, "SMS_OUTBOUND_TOPIC_ARN")
-        key = env.get("SMS_PROVIDER_KEY")
-        if provider == "http" and not key and env.get("SMS_PROVIDER_SECRET_ARN"):
-            # Deployed: the gateway's key is the stack's `sms-provider` secret, never a plain value.
-            key = fetch_secret(env["SMS_PROVIDER_SECRET_ARN"]).strip()
-        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and key):
-            raise SettingsError(
-                "the http SMS provider needs SMS_PROVIDER_URL and its key (SMS_PROVIDER_SECRET_ARN)"
-            )
+        if provider == "http":
+            # Its key is a secret: the environment names it (as the CDK app passes secrets), never holds it.
+            required(env, "SMS_PROVIDER_URL")
+            required(env, "SMS_PROVIDER_KEY_SECRET_ARN")
         return cls(
             sms_table=table_name(env, SMS),
             outbound_topic_arn=topic,
             provider=provider,
             provider_url=env.get("SMS_PROVIDER_URL"),
-            provider_key=key,
+            provider_key_secret_arn=env.get("SMS_PROVIDER_KEY_SECRET_ARN"),
             sender_id=env.get("SMS_SENDER_ID"),
         )
 
@@ -89,8 +86,8 @@ def provider_for(config: SmsSettings) -> Provider:
     if config.provider == "local":
         return outbox.get()
     if config.provider == "http":
-        assert config.provider_url and config.provider_key
-        return HttpSmsProvider(config.provider_url, config.provider_key)
+        assert config.provider_url and config.provider_key_secret_arn
+        return HttpSmsProvider(config.provider_url, fetch_secret(config.provider_key_secret_arn).strip())
     return SnsSmsProvider(_sns(), config.sender_id)
 
 
