@@ -70,7 +70,8 @@ class EventSource:
     tumbling_window_seconds: int = 0
 
 
-# Every function builds the shared Settings, which needs the personal-data key: each is granted it.
+# The personal-data key: only the functions that seal or read raters' data (rate, its directory jobs
+# through the same settings, and the SMS side) are granted it.
 PERSONAL = "personal-data"
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
@@ -78,7 +79,6 @@ TICKET_NEEDS = Needs(
     writes=("tickets", "ticket-trail", "ratings", "calendar"),
     publishes=("ticket-events",),
     starts=("ticket",),
-    secrets=(PERSONAL,),
     buckets=("evidence",),
 )
 
@@ -102,9 +102,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         # Channels' bursts (every hall at opening time) must not starve the other functions.
         sizing=Sizing(reserved_concurrency=200),
     ),
-    HttpFunction(
-        "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
-    ),
+    HttpFunction("index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"))),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
 )
@@ -135,7 +133,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
-        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+        needs=Needs(writes=("counters",)),
     ),
     # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
     EventSource(
@@ -164,7 +162,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
-        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+        needs=Needs(writes=("counters",)),
     ),
     # Invitations held back by the province's quiet hours go out when they end.
     EventSource(
@@ -193,7 +191,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         TICKET_TASKS_QUEUE,
         batch_size=10,
-        needs=Needs(writes=("tickets", "ticket-trail"), secrets=(PERSONAL,)),
+        needs=Needs(writes=("tickets", "ticket-trail")),
     ),
     # Logs ticket events, nothing else: no data, no secret.
     EventSource(
