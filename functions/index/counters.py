@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,9 @@ SEQUENCE_DIGITS = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits
 MARK_PREFIX = "@"
 MARK_LIFETIME_SECONDS = 25 * 3600  # stream retention (24 h) and a margin
 MAX_ATTEMPTS = 4
+# "ADD #f99 :f99, " ≈ 15 characters each: well within 4 KB, and within what the local emulation's
+# recursive expression parser takes (it fails between 150 and 200).
+MAX_FIELDS_PER_WRITE = 100
 _KEYS = ("subject", "bucket")
 
 
@@ -74,6 +78,13 @@ class WriteStats:
     requests: int = 0  # UpdateItem requests, including the ones refused as replays
     replays: int = 0  # items whose mark showed some of the batch's records applied already
     pruned: int = 0  # old shard marks removed
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, requests: int = 0, replays: int = 0, pruned: int = 0) -> None:
+        with self._lock:  # writer threads share one
+            self.requests += requests
+            self.replays += replays
+            self.pruned += pruned
 
 
 class DynamoCounters:
@@ -143,7 +154,12 @@ class DynamoCounters:
         return failures
 
     def _apply_one(self, mark: str, change: ItemChange) -> None:
-        pending = change.records
+        # An update expression holds at most 4 KB: many distinct fields (hot words of a busy batch)
+        # are written as consecutive runs of records, each run with its mark, so each stays atomic.
+        for run in _runs(change.records):
+            self._apply_run(mark, change, run)
+
+    def _apply_run(self, mark: str, change: ItemChange, pending: list[tuple[str, dict[str, int]]]) -> None:
         seen: str | None = None  # the mark found on the item after a refused write
         for _ in range(MAX_ATTEMPTS):
             # Even when the records cancel out (a rating added and removed in one batch), the mark
@@ -162,7 +178,7 @@ class DynamoCounters:
             else:
                 condition = "#h = :seen"
                 values[":seen"] = {"S": seen}
-            self.stats.requests += 1
+            self.stats.add(requests=1)
             try:
                 answer = self._client.update_item(
                     TableName=self._table,
@@ -179,7 +195,7 @@ class DynamoCounters:
                 seen = item.get(mark, {}).get("S") if item else None
                 if seen is None:  # the mark vanished (pruned as stale): start over
                     continue
-                self.stats.replays += 1
+                self.stats.add(replays=1)
                 applied = seen.split(" ", 1)[0]
                 pending = [record for record in pending if record[0] > applied]
                 if not pending:
@@ -206,14 +222,31 @@ class DynamoCounters:
         if not stale:
             return
         names = {f"#m{i}": name for i, name in enumerate(stale)}
-        self.stats.requests += 1
+        self.stats.add(requests=1)
         self._client.update_item(
             TableName=self._table,
             Key={"subject": {"S": change.subject}, "bucket": {"S": change.bucket}},
             UpdateExpression="REMOVE " + ", ".join(names),
             ExpressionAttributeNames=names,
         )
-        self.stats.pruned += len(stale)
+        self.stats.add(pruned=len(stale))
+
+
+def _runs(
+    records: list[tuple[str, dict[str, int]]], max_fields: int = MAX_FIELDS_PER_WRITE
+) -> list[list[tuple[str, dict[str, int]]]]:
+    """Consecutive runs of records whose fields together stay within `max_fields` (a record with more
+    is a run of its own)."""
+    runs: list[list[tuple[str, dict[str, int]]]] = []
+    fields: set[str] = set()
+    for record in records:
+        if runs and len(fields | record[1].keys()) <= max_fields:
+            runs[-1].append(record)
+            fields |= record[1].keys()
+        else:
+            runs.append([record])
+            fields = set(record[1])
+    return runs
 
 
 def _written_at(value: Mapping[str, Any]) -> float:

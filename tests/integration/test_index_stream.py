@@ -80,3 +80,59 @@ def test_marks_of_shards_older_than_the_stream_keeps_records_are_dropped(rate_st
     assert mark_attribute("new-shard") in item
     assert item["n"] == {"N": "2"}
     assert counters.stats.pruned == 1
+
+
+def test_the_local_mapping_names_the_shard_as_a_tumbling_window_does(rate_stack: RateStack) -> None:
+    # Given the local stack's poller on the ratings stream with the topology's window
+    import boto3
+
+    from infra import topology
+    from infra.local.pollers import DynamoDBStreamPoller
+
+    source = next(s for s in topology.EVENT_SOURCES if s.handler == "functions.index.stream:handler")
+    arn = rate_stack.dynamodb.describe_table(TableName=rate_stack.settings.ratings_table)["Table"][
+        "LatestStreamArn"
+    ]
+    seen: list[dict[str, Any]] = []
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+
+    def index_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event)
+        return handle(event, context, counters)
+
+    poller = DynamoDBStreamPoller(
+        boto3.client("dynamodbstreams"),
+        arn,
+        index_handler,
+        function_name="index",
+        tumbling_window_seconds=source.tumbling_window_seconds,
+    )
+    image = rating_record("1", "r-local")["dynamodb"]["NewImage"]
+
+    # When a rating is written and the poller passes
+    rate_stack.dynamodb.put_item(TableName=rate_stack.settings.ratings_table, Item=image)
+    assert poller.poll_once() == 1
+
+    # Then the event named its shard and window, and the rating was counted
+    assert seen[0]["shardId"].startswith("shardId-") and set(seen[0]["window"]) == {"start", "end"}
+    assert stored(rate_stack, "region#520000000000", "m#2026-09")["n"] == {"N": "1"}
+
+
+def test_many_distinct_fields_are_written_in_runs_each_counted_once(rate_stack: RateStack) -> None:
+    # Given a batch whose records add 450 distinct fields to one item (hot words of many comments)
+    records = [
+        ("0" * 38 + f"{i:02d}", {f"hw:bad:w{i}-{j}": 1 for j in range(50)} | {"n": 1}) for i in range(9)
+    ]
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+
+    # When it is written, then delivered again whole
+    assert counters.apply("s", [ItemChange("region#520000000000", "hw|m#2026-09", list(records))]) == []
+    requests = counters.stats.requests
+    assert counters.apply("s", [ItemChange("region#520000000000", "hw|m#2026-09", list(records))]) == []
+
+    # Then it took several writes, and every field is counted once
+    item = stored(rate_stack, "region#520000000000", "hw|m#2026-09")
+    assert requests >= 5
+    assert item["n"] == {"N": "9"}
+    assert sum(1 for name in item if name.startswith("hw:")) == 450
+    assert all(item[name] == {"N": "1"} for name in item if name.startswith("hw:"))

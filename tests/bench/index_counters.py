@@ -1,0 +1,282 @@
+"""The indices' counters: write requests per rating, the merge ratio and aggregation throughput of the
+ratings-stream side, and what a figure costs to read.
+
+The stream side runs in this process on moto, as Lambda runs it: `functions.index.stream.handle` gets
+Lambda-shaped batches of ratings-stream records (INSERTs whose images are what the rate function
+stores) and writes the counters through the production client configuration. Every DynamoDB request
+is counted through botocore's events; write and read units are computed from the items' sizes with
+DynamoDB's rules (moto's ConsumedCapacity is not a measurement).
+
+Subjects are drawn from the demo directory:
+- realistic skew: the rated service (a window's staff member, a department's item, or a region alone,
+  a third each) drawn with Zipf weights (1/rank), so that many ratings share a province, city and
+  county and few share a staff member; a batch covers one day (it spans seconds of the stream);
+- worst case: every rating a different staff member of a different county.
+
+Run alone: .venv/bin/python -m tests.bench.index_counters"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from functions.core.storage import clients
+from functions.core.storage.tables import COUNTERS
+from functions.index.aggregation import BatchPlan, record_changes
+from functions.index.counters import DynamoCounters
+from functions.index.figures import FigureReader, Period
+from functions.index.stream import handle
+from infra.provinces import demo_directory_csv
+from tests.bench.dynamodb_cost import item_size
+from tests.bench.figures import heading, line, note
+from tests.bench.harness import AWS_ENVIRONMENT, CallRecorder, environment, quiet_logger
+from tests.bench.workload import LEVEL_WEIGHTS, LEVELS, PROVINCE, province
+
+TABLE = COUNTERS.physical_name("haochaping-bench")
+BATCH = 100
+SHARD = "shardId-00000001700000000000-bench001"
+STREAM_ARN = "arn:aws-cn:dynamodb:cn-northwest-1:123456789012:table/haochaping-bench-ratings/stream/1"
+
+
+class DemoPaths:
+    """Every subject's path up to the province, from the demo directory."""
+
+    def __init__(self) -> None:
+        rows = list(csv.DictReader(io.StringIO(demo_directory_csv(PROVINCE).lstrip("\ufeff"))))
+        self.kind = {r["code"]: r["kind"] for r in rows}
+        self.parent = {r["code"]: r["parent"] for r in rows}
+        self.staff = sorted(
+            c for c, k in self.kind.items() if k == "staff" and self.kind[self.parent[c]] == "window"
+        )
+        self.items = sorted(c for c, k in self.kind.items() if k == "item")
+        self.regions = sorted(c for c, k in self.kind.items() if k == "region" and self.parent[c])
+
+    def path(self, code: str) -> tuple[str, ...]:
+        keys = []
+        while code:
+            keys.append(f"{self.kind[code]}#{code}")
+            code = self.parent[code]
+        return tuple(keys)
+
+    def county_of(self, code: str) -> str:
+        for key in self.path(code):
+            kind, _, region = key.partition("#")
+            if kind == "region" and region[4:6] != "00" and region[6:] == "0" * 6:
+                return region
+        return ""
+
+
+class Ratings:
+    """Rating images as the rate function stores them, and their stream records."""
+
+    def __init__(self, seed: int = 2026) -> None:
+        self.random = random.Random(seed)
+        self.sequence = 10**20
+        self.tags = province().tags
+
+    def image(self, rating_id: str, paths: tuple[str, ...], day: str) -> dict[str, Any]:
+        rng = self.random
+        satisfaction = rng.choices(LEVELS, LEVEL_WEIGHTS)[0]
+        item: dict[str, Any] = {
+            "rating_id": {"S": rating_id},
+            "satisfaction": {"N": str(satisfaction)},
+            "paths": {"L": [{"S": p} for p in paths]},
+            "day": {"S": day},
+            "valid": {"BOOL": True},
+        }
+        tags = rng.sample(self.tags.good if satisfaction >= 3 else self.tags.bad, rng.randint(0, 2))
+        if tags:
+            item["tags"] = {"L": [{"S": t} for t in tags]}
+        if rng.random() < 0.25:
+            item["rater"] = {"M": {"phone_masked": {"S": "139****0000"}}}
+        return item
+
+    def insert(self, image: dict[str, Any]) -> dict[str, Any]:
+        self.sequence += 1
+        return {
+            "eventID": f"e{self.sequence}",
+            "eventName": "INSERT",
+            "eventSource": "aws:dynamodb",
+            "eventSourceARN": STREAM_ARN,
+            "awsRegion": "cn-northwest-1",
+            "dynamodb": {
+                "Keys": {"rating_id": image["rating_id"]},
+                "NewImage": image,
+                "SequenceNumber": str(self.sequence),
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+                "ApproximateCreationDateTime": 1_790_000_000,
+            },
+        }
+
+
+def event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Records": records,
+        "shardId": SHARD,
+        "eventSourceARN": STREAM_ARN,
+        "window": {"start": "2026-09-30T02:00:00Z", "end": "2026-09-30T02:01:00Z"},
+        "state": {},
+        "isFinalInvokeForWindow": False,
+        "isWindowTerminatedEarly": False,
+    }
+
+
+def zipf_choice(rng: random.Random, options: list[str], weights: list[float]) -> str:
+    return rng.choices(options, weights)[0]
+
+
+def realistic_paths(demo: DemoPaths, count: int, seed: int = 7) -> list[tuple[str, ...]]:
+    rng = random.Random(seed)
+    pools = []
+    for leaves in (demo.staff, demo.items, demo.regions):
+        shuffled = list(leaves)
+        rng.shuffle(shuffled)
+        pools.append((shuffled, [1 / rank for rank in range(1, len(shuffled) + 1)]))
+    return [demo.path(zipf_choice(rng, *pools[i % 3])) for i in range(count)]
+
+
+def worst_case_paths(demo: DemoPaths, count: int) -> list[tuple[str, ...]]:
+    """Round robin over counties, a new staff member each time."""
+    by_county: dict[str, list[str]] = {}
+    for staff in demo.staff:
+        by_county.setdefault(demo.county_of(staff), []).append(staff)
+    queues = [list(v) for _, v in sorted(by_county.items())]
+    chosen: list[tuple[str, ...]] = []
+    turn = 0
+    while len(chosen) < count:
+        queue = queues[turn % len(queues)]
+        staff = queue[(turn // len(queues)) % len(queue)]
+        chosen.append(demo.path(staff))
+        turn += 1
+    return chosen
+
+
+@contextlib.contextmanager
+def counters_table() -> Iterator[tuple[Any, CallRecorder]]:
+    from moto import mock_aws
+
+    with environment(AWS_ENVIRONMENT), mock_aws():
+        client = clients.dynamodb.__wrapped__()
+        client.create_table(**COUNTERS.create_table_request(TABLE))
+        yield client, CallRecorder(client)
+
+
+def write_units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def count_stream(label: str, paths: list[tuple[str, ...]], days: list[str], batch: int = BATCH) -> None:
+    ratings = Ratings()
+    records = [ratings.insert(ratings.image(f"b{i:07d}", p, days[i])) for i, p in enumerate(paths)]
+    subject_updates = sum(2 * len(p) for p in paths)  # day and month bucket of every subject, unmerged
+    planning_started = time.perf_counter()
+    for start in range(0, len(records), batch):
+        plan = BatchPlan()
+        for record in records[start : start + batch]:
+            plan.add(record["dynamodb"]["SequenceNumber"], record_changes(record))
+        plan.items()
+    planning_seconds = time.perf_counter() - planning_started
+    with counters_table() as (client, recorder), quiet_logger():
+        counters = DynamoCounters(client, TABLE)
+        recorder.take()
+        started = time.perf_counter()
+        for start in range(0, len(records), batch):
+            answer = handle(event(records[start : start + batch]), None, counters)
+            assert not answer["batchItemFailures"], answer
+        seconds = time.perf_counter() - started
+        calls = recorder.take()
+        # Lambda delivers the last batch again (a crash after its writes): every item finds its mark.
+        last = records[(len(records) - 1) // batch * batch :]
+        handle(event(last), None, counters)
+        replayed = recorder.take()
+    operations = Counter(call.operation for call in calls)
+    updates = [call for call in calls if call.operation == "UpdateItem"]
+    units = sum(write_units(item_size(call.answer.get("Attributes", {}))) for call in updates)
+    n = len(records)
+    heading(f"index counters: {label}, batches of {batch}")
+    line("ratings", n)
+    line("subjects per rating", round(sum(len(p) for p in paths) / n, 2), "", "on the rating's paths")
+    line("counter write requests per rating", round(operations["UpdateItem"] / n, 2), "", "target < 6")
+    line("counter write units per rating", round(units / n, 2), "WCU", "item size after the write")
+    line(
+        "merge ratio",
+        round(subject_updates / max(1, operations["UpdateItem"]), 2),
+        "",
+        "subject-bucket updates / write requests",
+    )
+    line(
+        "a batch delivered again",
+        f"{len(replayed)} requests for {len(last)} records",
+        "",
+        "each item's conditional write is refused; nothing is counted twice",
+    )
+    line("other requests", dict(operations - Counter({"UpdateItem": operations["UpdateItem"]})) or 0)
+    line("aggregation throughput", round(n / seconds, 1), "records/s", "in-process on moto, 8 writer threads")
+    line("contributions and merging alone", round(n / planning_seconds), "records/s", "no I/O: the CPU side")
+    line("time per write request", round(1000 * seconds / max(1, len(calls)), 2), "ms", "moto's own, mostly")
+
+
+def read_costs() -> None:
+    """A staff member rated every day of 2026: what a day, a month, a year and 365 days cost to read."""
+    demo = DemoPaths()
+    staff = demo.staff[0]
+    days = [(date(2026, 1, 1) + timedelta(days=i)).isoformat() for i in range(365)]
+    ratings = Ratings()
+    records = [
+        ratings.insert(ratings.image(f"y{i:04d}", demo.path(staff), day)) for i, day in enumerate(days)
+    ]
+    with counters_table() as (client, recorder), quiet_logger():
+        counters = DynamoCounters(client, TABLE)
+        for start in range(0, len(records), BATCH):
+            handle(event(records[start : start + BATCH]), None, counters)
+        reader = FigureReader(counters)
+        heading("index figures: read cost of one subject's figure (eventually consistent Query)")
+        for label, period in (
+            ("one day", Period(date(2026, 6, 15), date(2026, 6, 15))),
+            ("one month", Period(date(2026, 6, 1), date(2026, 6, 30))),
+            ("one year", Period(date(2026, 1, 1), date(2026, 12, 31))),
+            ("365 days from mid-month", Period(date(2026, 2, 15), date(2027, 2, 14))),
+            ("all time", Period(None, None)),
+        ):
+            recorder.take()
+            counts = reader.counts(f"staff#{staff}", period)
+            calls = [c for c in recorder.take() if c.operation == "Query"]
+            items = [item for c in calls for item in c.answer.get("Items", [])]
+            units = sum(
+                0.5 * max(1, math.ceil(sum(item_size(i) for i in c.answer.get("Items", [])) / 4096))
+                for c in calls
+            )
+            line(
+                label,
+                f"{len(calls)} requests, {len(items)} items, {units:g} RCU",
+                "",
+                f"{counts.get('n', 0)} ratings",
+            )
+    note(
+        "A period is read as its leading partial month in days, whole months, and its trailing partial month "
+        "in days: at most three Query requests, whatever its length."
+    )
+
+
+def main() -> None:
+    demo = DemoPaths()
+    # Sizes kept small: moto answers an UpdateItem in milliseconds, and make bench runs everything.
+    realistic = realistic_paths(demo, 1000)
+    one_day_per_500 = [(date(2026, 9, 28) + timedelta(days=i // 500)).isoformat() for i in range(1000)]
+    count_stream("realistic skew (Zipf over the demo directory)", realistic, one_day_per_500)
+    count_stream("realistic skew (Zipf over the demo directory)", realistic[:200], one_day_per_500, batch=10)
+    worst = worst_case_paths(demo, 500)
+    count_stream("worst case (each rating another staff member of another county)", worst, one_day_per_500)
+    read_costs()
+
+
+if __name__ == "__main__":
+    main()
