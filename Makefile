@@ -54,8 +54,8 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-synth: $(STAMP)
-	$(PY) -m infra.app
+synth: $(STAMP)  # offline, into cdk.out/: every province, or PROVINCE=ningxia
+	$(PY) -m infra.app $(PROVINCE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis .build

@@ -43,4 +43,10 @@ def build_app(outdir: str | None = None, provinces: list[str] | None = None, nag
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    import os
+    import sys
+
+    # `python -m infra.app [province ...]` (make synth PROVINCE=...); the CDK CLI passes -c instead.
+    # Under the CLI, CDK_OUTDIR says where; run directly, the assembly goes to cdk.out/ as the CLI's would.
+    outdir = None if os.environ.get("CDK_OUTDIR") else "cdk.out"
+    build_app(outdir=outdir, provinces=sys.argv[1:] or None).synth()

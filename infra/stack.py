@@ -84,9 +84,13 @@ class ProvinceStack(Stack):
             "Functions",
             prefix=prefix,
             code=code,
-            environment=province_environment(
-                self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
-            ),
+            # Where texts leave is province-wide configuration, like the province itself.
+            environment={
+                **province_environment(
+                    self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
+                ),
+                **SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url).environment(),
+            },
             tables=self.data.tables,
             topics=self.messaging.topics,
             queues=self.messaging.queues,
@@ -126,6 +130,7 @@ class ProvinceStack(Stack):
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
+        events_log = self.functions.functions.get("ticket-events-log")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -142,5 +147,6 @@ class ProvinceStack(Stack):
             work_queues=self.messaging.work_queues,
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
+            ticket_events_log_group=events_log.log_group if events_log is not None else None,
         )
         suppress(self)

@@ -70,7 +70,8 @@ class EventSource:
     tumbling_window_seconds: int = 0
 
 
-# Every function builds the shared Settings, which needs the personal-data key: each is granted it.
+# The personal-data key: only the functions that seal or read raters' data (rate, its directory jobs
+# through the same settings, and the SMS side) are granted it.
 PERSONAL = "personal-data"
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
@@ -78,7 +79,6 @@ TICKET_NEEDS = Needs(
     writes=("tickets", "ticket-trail", "ratings", "calendar"),
     publishes=("ticket-events",),
     starts=("ticket",),
-    secrets=(PERSONAL,),
     buckets=("evidence",),
 )
 
@@ -87,7 +87,7 @@ SMS_NEEDS = Needs(
     reads=("directory",),
     writes=("sms", "cases", "ratings"),
     publishes=("sms-outbound",),
-    secrets=(PERSONAL,),
+    secrets=(PERSONAL, "sms-provider-key"),
 )
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
@@ -106,7 +106,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         "index",
         "functions.index.app:app",
         # tickets and calendar: the early warnings' rule 3 (tickets due within the next working day)
-        needs=Needs(reads=("counters", "directory", "tickets", "calendar"), secrets=(PERSONAL,)),
+        needs=Needs(reads=("counters", "directory", "tickets", "calendar")),
     ),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
@@ -138,7 +138,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
-        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+        needs=Needs(writes=("counters",)),
     ),
     # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
     EventSource(
@@ -167,7 +167,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
-        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
+        needs=Needs(writes=("counters",)),
     ),
     # Invitations held back by the province's quiet hours go out when they end.
     EventSource(
@@ -196,7 +196,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         TICKET_TASKS_QUEUE,
         batch_size=10,
-        needs=Needs(writes=("tickets", "ticket-trail"), secrets=(PERSONAL,)),
+        needs=Needs(writes=("tickets", "ticket-trail")),
     ),
     # Logs ticket events, nothing else: no data, no secret.
     EventSource(
@@ -239,8 +239,19 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
-SECRETS: tuple[str, ...] = (PERSONAL,)
+# `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
+# operator puts the gateway's key in it after the first deploy).
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key")
 
+
+# PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they
+# become the cache key with the path; a route whose parameters are not listed here is never cached,
+# so that no answer is served for another query).
+PUBLIC_CACHE: dict[str, tuple[str, ...]] = {
+    "/public": (),
+    "/v1/openapi.json": (),
+    "/v1/public/summary": ("from", "to"),
+}
 
 # The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
 AUTHORIZER = "functions.core.http.authorizer:handler"

@@ -73,7 +73,12 @@ class Api(Construct):
             retention=retention,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        cached = [r for r in routes if r.access == "public" and r.method == "GET"]
+        cached = [
+            r
+            for r in routes
+            if r.access == "public" and r.method == "GET" and r.path in topology.PUBLIC_CACHE
+        ]
+        self.cached = cached
         self.api = apigateway.RestApi(
             self,
             "RestApi",
@@ -123,11 +128,23 @@ class Api(Construct):
         self.methods: dict[tuple[str, str], apigateway.Method] = {}
         for route in routes:
             resource = self.api.root.resource_for_path(route.path)
+            parameters = {f"method.request.path.{p}": True for p in _path_parameters(route.path)}
+            integration = integrations[route.function]
+            if route in cached:
+                queries = topology.PUBLIC_CACHE[route.path]
+                parameters.update({f"method.request.querystring.{q}": False for q in queries})
+                # The cache key: path parameters and the listed query parameters.
+                integration = apigateway.LambdaIntegration(
+                    functions[route.function],
+                    proxy=True,
+                    allow_test_invoke=False,
+                    cache_key_parameters=sorted(parameters),
+                )
             self.methods[(route.path, route.method)] = resource.add_method(
                 route.method,
-                integrations[route.function],
+                integration,
                 request_validator=validator,
-                request_parameters={f"method.request.path.{p}": True for p in _path_parameters(route.path)},
+                request_parameters=parameters,
                 **self._access(route),
             )
 

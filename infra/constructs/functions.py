@@ -171,10 +171,14 @@ class Functions(Construct):
             reserved_concurrent_executions=sizing.reserved_concurrency,
             role=role,
             log_group=log_group,
+            # JSON lines at INFO: the standard library's loggers (ticket events, directory jobs) reach the
+            # log group too, and the metric filters (monitoring) read fields, not text positions.
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE if self._tracing else lambda_.Tracing.DISABLED,
             environment={
                 **self._base_environment,
-                **(self._sms.environment() if needs.texts_phones else {}),
                 **self._environment(needs),
                 **(extra_environment or {}),
             },

@@ -60,11 +60,16 @@ class Messaging(Construct):
                 dead_letters = self._plain(dlq_name, key)
             self.dead_letter_queues[name] = dead_letters
             self.queues[name] = self._queue(name, key, dead_letters, receives)
-        # Every queue that only receives what failed elsewhere: any message there is for an operator.
-        self.failure_queues: dict[str, sqs.Queue] = {
-            topology.STREAM_FAILURE_QUEUE: self.queues[topology.STREAM_FAILURE_QUEUE],
+        # Queues that only receive what failed elsewhere (no dead-letter queue of their own).
+        self.dead_letter_only: dict[str, sqs.Queue] = {
             **{name: self.queues[name] for name in sorted(shared)},
             **{f"{name}-dlq": dlq for name, dlq in self.dead_letter_queues.items() if name not in named},
+        }
+        # What the stream mappings could not process: any message there is for an operator. (Work
+        # queues' dead letters are watched with their queue, below.)
+        self.failure_queues: dict[str, sqs.Queue] = {
+            topology.STREAM_FAILURE_QUEUE: self.queues[topology.STREAM_FAILURE_QUEUE],
+            f"{topology.STREAM_FAILURE_QUEUE}-dlq": self.dead_letter_queues[topology.STREAM_FAILURE_QUEUE],
         }
         self.work_queues: dict[str, tuple[sqs.Queue, sqs.Queue]] = {
             name: (self.queues[name], self.dead_letter_queues[name])

@@ -26,7 +26,9 @@ from constructs import Construct
 from infra.provinces.deploy import DeployConfig
 
 NAMESPACE = "Haochaping"
-# Emitted by the ticket side (functions/tickets) with no dimension, once per stage that went overdue.
+# One per stage that went overdue: counted from the ticket-events log (the state machine publishes an
+# `escalated` event when a stage's deadline passes; functions/tickets/events.py logs each event), no
+# dimension.
 TICKET_OVERDUE = "TicketOverdue"
 # Derived from the rate function's "rating accepted" log line (which carries `good`), without dimension:
 # the ratio of the two is the province's bad rate.
@@ -51,6 +53,7 @@ class Monitoring(Construct):
         work_queues: Mapping[str, tuple[sqs.IQueue, sqs.IQueue]],
         machines: Mapping[str, sfn.IStateMachine],
         rating_log_group: logs.ILogGroup | None,
+        ticket_events_log_group: logs.ILogGroup | None = None,
     ) -> None:
         super().__init__(scope, cid)
         self.alarm_topic = sns.Topic(
@@ -134,9 +137,26 @@ class Monitoring(Construct):
                 add_timed_out_execution_count_alarm={"Critical": mc.ErrorCountThreshold(max_error_count=0)},
                 add_aborted_execution_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=0)},
             )
-        self._business(prefix, deploy, rating_log_group)
+        self._business(prefix, deploy, rating_log_group, ticket_events_log_group)
 
-    def _business(self, prefix: str, deploy: DeployConfig, rating_log_group: logs.ILogGroup | None) -> None:
+    def _business(
+        self,
+        prefix: str,
+        deploy: DeployConfig,
+        rating_log_group: logs.ILogGroup | None,
+        ticket_events_log_group: logs.ILogGroup | None,
+    ) -> None:
+        if ticket_events_log_group is not None:
+            logs.MetricFilter(
+                self,
+                "TicketOverdueFilter",
+                log_group=ticket_events_log_group,
+                filter_pattern=logs.FilterPattern.literal('"ticket event" "escalated"'),
+                metric_namespace=NAMESPACE,
+                metric_name=TICKET_OVERDUE,
+                metric_value="1",
+                default_value=0,
+            )
         overdue = cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name=TICKET_OVERDUE,

@@ -153,8 +153,8 @@ def deployed(province_name: str = "guizhou") -> Deployed:
         api_cache=any(stage.get("CacheClusterEnabled") for stage in stages),
         keys=len(of("AWS::KMS::Key")),
         secrets=len(of("AWS::SecretsManager::Secret")),
-        # RatingAccepted by channel and polarity, the two log-derived rating metrics, TicketOverdue.
-        custom_metrics=len(Channel) * 2 + len(of("AWS::Logs::MetricFilter")) + 1,
+        # RatingAccepted by channel and polarity, and the log-derived metrics (ratings, overdue tickets).
+        custom_metrics=len(Channel) * 2 + len(of("AWS::Logs::MetricFilter")),
         tracing=rate.get("TracingConfig", {}).get("Mode") == "Active",
     )
 

@@ -125,16 +125,27 @@ def test_functions_learn_the_channel_kind_from_the_key_id_not_from_a_key_list(te
     assert '"Ref"' in rendered  # the key ids, resolved at deploy time
 
 
-def test_public_gets_are_cached_and_the_cache_is_encrypted(template):
+def test_public_gets_listed_for_caching_are_cached_by_path_and_their_query_parameters(template):
     (stage,) = template.find_resources("AWS::ApiGateway::Stage").values()
     props = stage["Properties"]
     public = [r for r in topology.routes() if r.access == Access.PUBLIC and r.method == "GET"]
+    cached = [r for r in public if r.path in topology.PUBLIC_CACHE]
+    assert cached, "the public page and its JSON are cached"
     settings = {s["ResourcePath"]: s for s in props["MethodSettings"] if s["ResourcePath"] != "/*"}
     for route in public:
         escaped = "/" + route.path.replace("/", "~1")  # how a stage names one resource
-        assert settings[escaped]["CachingEnabled"] is True
-        assert settings[escaped]["CacheDataEncrypted"] is True
-    assert props["CacheClusterEnabled"] is bool(public)
+        if route in cached:
+            assert settings[escaped]["CachingEnabled"] is True
+            assert settings[escaped]["CacheDataEncrypted"] is True
+        else:
+            assert escaped not in settings  # never cached: its query parameters are not known
+    assert props["CacheClusterEnabled"] is True
+    methods = {(path, verb): p for path, verb, p in _methods(template)}
+    summary = methods[("/v1/public/summary", "GET")]
+    keys = summary["Integration"]["CacheKeyParameters"]
+    assert keys == sorted(
+        f"method.request.querystring.{q}" for q in topology.PUBLIC_CACHE["/v1/public/summary"]
+    )
 
 
 def test_access_logs_carry_no_personal_data(template):
