@@ -18,7 +18,7 @@ from functions.core.domain.errors import Forbidden, ValidationFailed
 from functions.core.domain.regions import InvalidRegionCode, normalise_region_code
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, ProjectApp
-from functions.core.http.auth import Caller, Role, authenticate, may_see, require_person
+from functions.core.http.auth import Caller, Role, caller_from_context, may_see, require_person
 from functions.core.runtime import Lazy
 from functions.index import analysis_wiring
 from functions.index.hotwords import parse_polarity, top_words
@@ -54,7 +54,7 @@ def page_bytes() -> bytes:
 
 def register(app: ProjectApp) -> None:
     def caller() -> Caller:
-        return authenticate(app.current_request.headers, analysis_wiring.analysis().settings)
+        return caller_from_context(app.current_request.context)
 
     def period() -> Any:
         from functions.index.figures import parse_period
@@ -67,7 +67,7 @@ def register(app: ProjectApp) -> None:
 
     def entry_in_scope(person: Caller, kind: str, code: str) -> Any:
         entry = analysis_wiring.analysis().directory.get(kind, code)  # 404 unknown, 422 outside
-        if not may_see(person, tuple(step.ref.key for step in entry.path)):
+        if not may_see(person, tuple(step.key for step in entry.path)):
             raise Forbidden(f"{entry.kind.value} {entry.code} is outside your scope")
         return entry
 
@@ -131,7 +131,7 @@ def register(app: ProjectApp) -> None:
             departments = [
                 d
                 for d in service.departments_under(entry.code)
-                if may_see(person, tuple(s.ref.key for s in d.path))
+                if may_see(person, tuple(s.key for s in d.path))
             ]
             scope = {"region": entry.code}
         return json_response(

@@ -13,7 +13,7 @@ from functions.core.domain.directory import DirectoryEntry, SubjectKind
 from functions.core.domain.errors import Forbidden, NotFound, ValidationFailed
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import Caller, authenticate, may_see, require_person
+from functions.core.http.auth import Caller, caller_from_context, may_see, require_person
 from functions.index import wiring
 from functions.index.figures import ORDERS, figures_view, parse_period, rank
 
@@ -21,7 +21,7 @@ app = create_app("index")
 
 
 def _person() -> Caller:
-    caller = authenticate(app.current_request.headers, wiring.runtime().settings)
+    caller = caller_from_context(app.current_request.context)
     require_person(caller)
     return caller
 
@@ -35,7 +35,7 @@ def _entry(kind: str, code: str) -> DirectoryEntry:
 
 
 def _check_scope(caller: Caller, entry: DirectoryEntry) -> None:
-    if not may_see(caller, tuple(step.ref.key for step in entry.path)):
+    if not may_see(caller, tuple(step.key for step in entry.path)):
         raise Forbidden(f"{entry.kind.value} {entry.code} is outside your scope")
 
 

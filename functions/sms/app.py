@@ -12,7 +12,7 @@ from chalice import Response
 from functions.core.domain.errors import ValidationFailed
 from functions.core.http.api import json_response, read_json
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import authenticate, require_channel
+from functions.core.http.auth import caller_from_context, require_channel
 from functions.core.observability import count, logger
 from functions.sms import wiring
 from functions.sms.handlers import report_reply
@@ -22,7 +22,7 @@ app = create_app("sms")
 
 @app.route("/v1/cases", methods=["POST"], access=Access.CHANNEL)
 def post_case() -> Response:
-    require_channel(authenticate(app.current_request.headers, wiring.runtime().settings))
+    require_channel(caller_from_context(app.current_request.context))
     body = read_json(app.current_request)
     answer = wiring.runtime().service.record_case(body)
     count("CaseRecorded", invitation=answer["invitation"])

@@ -303,14 +303,14 @@ class SmsService:
         if entry is None:
             return None
         contacts = self.province.sms.contacts
-        return next((step.ref.key for step in entry.path if step.ref.key in contacts), None)
+        return next((step.key for step in entry.path if step.key in contacts), None)
 
     def _supervisor_of(self, department: str | None) -> str | None:
         entry = self._entry(SubjectKind.DEPARTMENT, department)
         if entry is None:
             return None
         contacts = self.province.sms.contacts
-        return next((s.ref.key for s in entry.ancestors if s.ref.key in contacts), None)
+        return next((s.key for s in entry.ancestors if s.key in contacts), None)
 
     def _name(self, department: str | None) -> str:
         entry = self._entry(SubjectKind.DEPARTMENT, department)

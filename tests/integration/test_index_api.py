@@ -25,15 +25,15 @@ PROVINCE = "520000000000"
 
 @pytest.fixture
 def index(rate_stack: RateStack, api: Any) -> Iterator[Any]:
-    from chalice.test import Client
-
     from functions.index.app import app
+    from infra.local.gateway import LocalApiGateway
+    from tests.gateway import TEST_API_KEYS, GatewayClient
 
     runtime = index_wiring.build(IndexSettings.from_env(rate_stack.env), rate_stack.dynamodb)
     index_wiring.use(runtime)
     try:
-        with Client(app) as client:
-            yield client
+        # Behind the gateway's code path: tokens are checked by the authorizer in front of the function.
+        yield GatewayClient(LocalApiGateway({"index": app}, api_keys=TEST_API_KEYS))
     finally:
         index_wiring.use(None)
 
