@@ -1,21 +1,146 @@
-"""One stack per province, built from named constructs. This foundation declares the data; the API,
-ticket workflow, SMS and monitoring constructs join it in their issues."""
+"""One stack per province, built from named constructs: data, messaging, workflow, functions, api,
+monitoring. Everything that runs comes from infra/topology.py and the table specs; everything that
+differs between provinces from the province's ProvinceConfig and DeployConfig."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
+from infra import bundle, topology
+from infra.constructs.api import Api
 from infra.constructs.data import DataTables
+from infra.constructs.functions import Functions, SmsRoute, deployed_functions, province_environment
+from infra.constructs.messaging import Messaging
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.workflow import Workflow
+from infra.nag import suppress
+from infra.provinces.deploy import DeployConfig
+
+_RETENTION = {
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    try:
+        return _RETENTION[days]
+    except KeyError:
+        raise ValueError(f"log retention must be one of {sorted(_RETENTION)} days") from None
 
 
 class ProvinceStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, province: ProvinceConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        province: ProvinceConfig,
+        deploy: DeployConfig,
+        code: lambda_.Code | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=deploy.account, region=deploy.region),
+            description=f"haochaping: 政务服务好差评 for {province.name} ({province.code})",
+            **kwargs,
+        )
+        self.deploy = deploy
+        prefix = construct_id
+        keep = retention(deploy.log_retention_days)
+        tracing = deploy.facts.xray_lambda
         Tags.of(self).add("haochaping:province", province.code)
-        self.data = DataTables(self, "Data", table_prefix=construct_id)
+
+        self.data = DataTables(self, "Data", table_prefix=prefix)
+        self.messaging = Messaging(self, "Messaging", prefix=prefix, key=self.data.key)
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            prefix=prefix,
+            key=self.data.key,
+            tables=self.data.tables,
+            topics=self.messaging.topics,
+            queues=self.messaging.queues,
+            retention=keep,
+            tracing=tracing,
+        )
+        code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
+        self.functions = Functions(
+            self,
+            "Functions",
+            prefix=prefix,
+            code=code,
+            environment=province_environment(
+                self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
+            ),
+            tables=self.data.tables,
+            topics=self.messaging.topics,
+            queues=self.messaging.queues,
+            secrets=self.messaging.secrets,
+            machines=self.workflow.machines,
+            buckets=self.messaging.buckets,
+            failure_queue=self.messaging.queues[topology.STREAM_FAILURE_QUEUE],
+            retention=keep,
+            tracing=tracing,
+            sms=SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url),
+        )
+        authorizer = self.functions.function(
+            "authorizer",
+            topology.AUTHORIZER,
+            topology.Needs(),
+            topology.Sizing(memory_mb=512, timeout_seconds=10),
+            extra_environment={
+                "JWKS_URL": deploy.identity.jwks_url,
+                "TOKEN_ISSUER": deploy.identity.issuer,
+                "TOKEN_AUDIENCE": deploy.identity.audience,
+            },
+        )
+        http = {f.name: self.functions.functions[f.name] for f in topology.HTTP_FUNCTIONS}
+        self.api = Api(
+            self,
+            "Api",
+            prefix=prefix,
+            deploy=deploy,
+            functions=http,
+            authorizer_function=authorizer,
+            retention=keep,
+        )
+        key_kinds = self.api.key_kinds_json()
+        for fn in http.values():
+            fn.add_environment("CHANNEL_KEY_KINDS", key_kinds)
+
+        timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
+        timeouts["authorizer"] = 10
+        rate = self.functions.functions.get("rate")
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            prefix=prefix,
+            deploy=deploy,
+            key=self.data.key,
+            api=self.api.api,
+            functions=self.functions.functions,
+            stream_consumers=self.functions.stream_consumers,
+            timeouts=timeouts,
+            # Failure queues hold what could not be processed: any message there is an alarm. Work queues
+            # alarm on their dead letters and on messages waiting too long.
+            failure_queues=self.messaging.failure_queues,
+            work_queues=self.messaging.work_queues,
+            machines=self.workflow.machines,
+            rating_log_group=rate.log_group if rate is not None else None,
+        )
+        suppress(self)

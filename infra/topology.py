@@ -13,9 +13,38 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a function (or state machine) touches, by logical name: the CDK app grants exactly these and
+    passes each one's physical name in the environment (`<NAME>_TABLE`, `<NAME>_TOPIC_ARN`,
+    `<NAME>_QUEUE_URL`, `<NAME>_STATE_MACHINE_ARN`, `<NAME>_SECRET_ARN`; NAME upper-cased, `-` → `_`).
+    The source of an event-source mapping needs no entry: the mapping grants its own read."""
+
+    reads: tuple[str, ...] = ()  # tables read (GetItem, Query, Scan, BatchGetItem)
+    writes: tuple[str, ...] = ()  # tables read and written (incl. TransactWriteItems)
+    publishes: tuple[str, ...] = ()  # topics
+    sends: tuple[str, ...] = ()  # queues
+    starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
+    secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
+    buckets: tuple[str, ...] = ()  # buckets written (uploads, presigned by the function)
+    texts_phones: bool = False  # publishes SMS to phone numbers through SNS where the partition can
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How much of Lambda a function gets. Reserved concurrency caps what a function can take from the
+    account (and protects the rest); None leaves it in the unreserved pool."""
+
+    memory_mb: int = 1024
+    timeout_seconds: int = 29  # API Gateway's integration limit
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
 class HttpFunction:
     name: str
     app: str  # "module:attribute" of the Chalice app, which is also the Lambda handler
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing()
 
 
 @dataclass(frozen=True)
@@ -31,16 +60,53 @@ class EventSource:
     source: str
     batch_size: int = 100
     max_retry_attempts: int = 3
+    needs: Needs = Needs()
+    sizing: Sizing = Sizing(timeout_seconds=60)
+    # Stream records older than this go to the on-failure queue instead of being retried.
+    max_record_age_seconds: int = 6 * 3600
+    parallelization_factor: int = 1
     # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
     # index function's exactly-once counting needs; 0 = none.
     tumbling_window_seconds: int = 0
 
 
+# Every function builds the shared Settings, which needs the personal-data key: each is granted it.
+PERSONAL = "personal-data"
+# What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
+TICKET_NEEDS = Needs(
+    reads=("directory",),
+    writes=("tickets", "ticket-trail", "ratings", "calendar"),
+    publishes=("ticket-events",),
+    starts=("ticket",),
+    secrets=(PERSONAL,),
+    buckets=("evidence",),
+)
+
+# The SMS side: invitations, replies (a reply is a rating, through the rate service), texts out.
+SMS_NEEDS = Needs(
+    reads=("directory",),
+    writes=("sms", "cases", "ratings"),
+    publishes=("sms-outbound",),
+    secrets=(PERSONAL,),
+)
+
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
-    HttpFunction("rate", "functions.rate.app:app"),
-    HttpFunction("index", "functions.index.app:app"),
-    HttpFunction("sms", "functions.sms.app:app"),
-    HttpFunction("tickets", "functions.tickets.app:app"),
+    HttpFunction(
+        "rate",
+        "functions.rate.app:app",
+        needs=Needs(
+            writes=("ratings", "cases", "directory", "jobs"),
+            sends=("directory-jobs",),
+            secrets=(PERSONAL,),
+        ),
+        # Channels' bursts (every hall at opening time) must not starve the other functions.
+        sizing=Sizing(reserved_concurrency=200),
+    ),
+    HttpFunction(
+        "index", "functions.index.app:app", needs=Needs(reads=("counters", "directory"), secrets=(PERSONAL,))
+    ),
+    HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
+    HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
 )
 
 # The ticket workflow's task tokens: each wait of the state machine sends one here (see
@@ -54,7 +120,12 @@ DIRECTORY_JOBS_QUEUE = "directory-jobs"
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
-        "rate-directory-jobs", "functions.rate.jobs:handler", "sqs", DIRECTORY_JOBS_QUEUE, batch_size=1
+        "rate-directory-jobs",
+        "functions.rate.jobs:handler",
+        "sqs",
+        DIRECTORY_JOBS_QUEUE,
+        batch_size=1,
+        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=(PERSONAL,)),
     ),
     EventSource(
         "index",
@@ -64,12 +135,25 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
     ),
     # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
-    EventSource("sms-sender", "functions.sms.handlers:send", "sqs", "sms-send", batch_size=10),
+    EventSource(
+        "sms-sender",
+        "functions.sms.handlers:send",
+        "sqs",
+        "sms-send",
+        batch_size=10,
+        needs=Needs(**{**SMS_NEEDS.__dict__, "texts_phones": True}),
+    ),
     # Ticket events (contract 3) become texts to departments, supervisors and raters.
     EventSource(
-        "sms-notifications", "functions.sms.handlers:notifications", "sqs", "sms-notifications", batch_size=10
+        "sms-notifications",
+        "functions.sms.handlers:notifications",
+        "sqs",
+        "sms-notifications",
+        batch_size=10,
+        needs=SMS_NEEDS,
     ),
     # Completed and rated cases into the indices' counters (the active rating rate).
     EventSource(
@@ -80,11 +164,29 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=100,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
+        needs=Needs(writes=("counters",), secrets=(PERSONAL,)),
     ),
     # Invitations held back by the province's quiet hours go out when they end.
-    EventSource("sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)"),
-    EventSource("tickets", "functions.tickets.stream:handler", "dynamodb-stream", "ratings", batch_size=10),
-    EventSource("ticket-tasks", "functions.tickets.tasks:handler", "sqs", TICKET_TASKS_QUEUE, batch_size=10),
+    EventSource(
+        "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
+    ),
+    EventSource(
+        "tickets",
+        "functions.tickets.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=10,
+        needs=TICKET_NEEDS,
+    ),
+    EventSource(
+        "ticket-tasks",
+        "functions.tickets.tasks:handler",
+        "sqs",
+        TICKET_TASKS_QUEUE,
+        batch_size=10,
+        needs=Needs(writes=("tickets", "ticket-trail"), secrets=(PERSONAL,)),
+    ),
+    # Logs ticket events, nothing else: no data, no secret.
     EventSource(
         "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
     ),
@@ -124,9 +226,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("ticket-events", "sms-notifications"),
 )
 BUCKETS: tuple[str, ...] = ("evidence",)
-# Secrets every stack has (values generated at deploy time, never in a template or an environment
-# variable); a function finds one by `<NAME>_SECRET_ARN` (functions.core.settings.secret_key).
-SECRETS: tuple[str, ...] = ("personal-data",)
+# Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
+SECRETS: tuple[str, ...] = (PERSONAL,)
+
+
+# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
+AUTHORIZER = "functions.core.http.authorizer:handler"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from chalice import Response
 
 from functions.core.domain.directory import DirectoryEntry, SubjectKind
 from functions.core.domain.errors import Forbidden, NotFound, ValidationFailed
+from functions.core.domain.scopes import may_see
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, create_app
-from functions.core.http.auth import Caller, caller_from_context, may_see, require_person
+from functions.core.http.auth import Caller, caller_from_context, require_person
 from functions.index import wiring
 from functions.index.figures import ORDERS, figures_view, parse_period, rank
 

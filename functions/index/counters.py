@@ -146,9 +146,9 @@ class DynamoCounters:
         pending = change.records
         seen: str | None = None  # the mark found on the item after a refused write
         for _ in range(MAX_ATTEMPTS):
+            # Even when the records cancel out (a rating added and removed in one batch), the mark
+            # moves: a replay of the later record alone must find it applied.
             fields = ItemChange(change.subject, change.bucket, pending).merged()
-            if not fields:
-                return  # nothing counted changes (or the rest was applied before)
             names = {"#h": mark}
             values: dict[str, Any] = {":h": {"S": f"{pending[-1][0]} {int(self._clock())}"}}
             adds = []
@@ -167,7 +167,7 @@ class DynamoCounters:
                 answer = self._client.update_item(
                     TableName=self._table,
                     Key={"subject": {"S": change.subject}, "bucket": {"S": change.bucket}},
-                    UpdateExpression=f"ADD {', '.join(adds)} SET #h = :h",
+                    UpdateExpression=(f"ADD {', '.join(adds)} " if adds else "") + "SET #h = :h",
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,

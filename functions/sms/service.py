@@ -39,6 +39,8 @@ from functions.sms.storage import DynamoSms, Invitation
 
 logger = logging.getLogger("haochaping.sms")
 
+# Recorded on SMS ratings where a channel's key label would be: the SMS gateway has no API key.
+SMS_CHANNEL_LABEL = "sms-inbound"
 TICKET_EVENTS = frozenset({"opened", "reminder", "overdue", "escalated", "replied", "closed"})
 
 
@@ -47,7 +49,7 @@ class DirectoryReader(Protocol):
 
 
 class RatingAcceptor(Protocol):
-    def accept(self, body: Any) -> Any: ...
+    def accept(self, body: Any, channel_key: str | None = None) -> Any: ...
 
 
 class RatingReader(Protocol):
@@ -215,7 +217,7 @@ class SmsService:
         if reply.comment:
             rating_body["comment"] = reply.comment[:MAX_COMMENT]
         try:
-            accepted = self.ratings.accept(rating_body)
+            accepted = self.ratings.accept(rating_body, channel_key=SMS_CHANNEL_LABEL)
         except (CaseAlreadyRated, Conflict):
             # Rated on another channel meanwhile, or by another reply racing this one.
             self.store.set_status(target, "closed")

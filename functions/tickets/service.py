@@ -143,6 +143,8 @@ class TicketService:
         ticket_id = ticket_id_for(rating.rating_id)
         department = rating.department or self._office(rating)
         supervisor = self._supervisor(department, rating)
+        calendar = self.calendar()
+        received = self.clock.now().astimezone(calendar.zone)
         ticket = self._with_deadlines(
             Ticket(
                 ticket_id=ticket_id,
@@ -151,12 +153,12 @@ class TicketService:
                 supervisor=supervisor,
                 named=rating.named,
                 status=Status.OPEN,
-                received_at=self.clock.now(),
-                contact_due=self.clock.now(),
+                received_at=received,
+                contact_due=received,
                 rectify_dues={},
                 provisional=False,
             ),
-            self.calendar(),
+            calendar,
         )
         step = self._step(ticket)
         execution_input = json.dumps(

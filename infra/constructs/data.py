@@ -3,8 +3,9 @@ them from (functions/core/storage/tables.py)."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from functions.core.storage.tables import TABLES, Key, TableSpec
@@ -27,11 +28,24 @@ def _attribute(key: Key) -> dynamodb.Attribute:
 
 
 class DataTables(Construct):
-    """On-demand tables with point-in-time recovery, kept when the stack is deleted: ratings are
-    records of government service and must outlive any deployment."""
+    """On-demand tables with point-in-time recovery and deletion protection, encrypted with the
+    province's own KMS key, kept when the stack is deleted: ratings are records of government service
+    and must outlive any deployment.
+
+    The key (rotated yearly, retained) also encrypts the topics, queues, secrets and the evidence bucket,
+    so that one key policy says who may read the province's data at rest."""
 
     def __init__(self, scope: Construct, construct_id: str, *, table_prefix: str) -> None:
         super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/{table_prefix}",
+            description=f"{table_prefix}: data at rest",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            pending_window=Duration.days(30),
+        )
         self.tables: dict[str, dynamodb.TableV2] = {
             spec.logical_name: self._table(spec, table_prefix) for spec in TABLES
         }
@@ -50,6 +64,7 @@ class DataTables(Construct):
                 point_in_time_recovery_enabled=True
             ),
             deletion_protection=True,
+            encryption=dynamodb.TableEncryptionV2.customer_managed_key(self.key),
             removal_policy=RemovalPolicy.RETAIN,
             global_secondary_indexes=[
                 dynamodb.GlobalSecondaryIndexPropsV2(

@@ -2,6 +2,7 @@
 Jiangsu 2022 norm that DOMAIN.md takes as default; SMS texts are Guizhou's off-site rating (离场评价)."""
 
 from functions.core.domain.province import Deadlines, IndexRule, ProvinceConfig, SmsTexts, TagSets
+from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
 
 GUIZHOU = ProvinceConfig(
     code="520000000000",
@@ -61,5 +62,30 @@ GUIZHOU = ProvinceConfig(
             "department#D52010001": "19900010001",
             "department#D52010002": "19900010002",
         },
+    ),
+)
+
+# The demo province deploys in a global region (Hong Kong is the nearest; a production deployment of
+# government data belongs in a China region: see ningxia.py). The account is a placeholder: replace it.
+GUIZHOU_DEPLOY = DeployConfig(
+    account="111111111111",
+    region="ap-east-1",
+    partition="aws",
+    alarm_emails=("ops@example.gov.cn",),
+    identity=IdentityProvider(
+        jwks_url="https://id.example.gov.cn/guizhou/.well-known/jwks.json",
+        issuer="https://id.example.gov.cn/guizhou",
+        audience="haochaping",
+    ),
+    channel_plans=(
+        ChannelPlan("hall_pad", rate_per_second=200, burst=400, quota_per_day=2_000_000),
+        ChannelPlan("hall_terminal", rate_per_second=50, burst=100, quota_per_day=500_000),
+        ChannelPlan("pc", rate_per_second=100, burst=200, quota_per_day=1_000_000),
+        ChannelPlan("mobile", rate_per_second=100, burst=200, quota_per_day=1_000_000),
+        ChannelPlan("qrcode", rate_per_second=50, burst=100, quota_per_day=500_000),
+        ChannelPlan("phone", rate_per_second=20, burst=40, quota_per_day=200_000),
+        ChannelPlan("sms", rate_per_second=50, burst=100, quota_per_day=500_000),
+        # The department console: person-facing, and a channel for the routes channels or people read.
+        ChannelPlan("console", rate_per_second=50, burst=100, quota_per_day=500_000),
     ),
 )

@@ -12,7 +12,16 @@ import time
 import traceback
 from collections.abc import Callable
 
-from tests.bench import directory_changes, dynamodb_cost, http_load, import_time, rate_inprocess, sms_costs
+from tests.bench import (
+    cost_model,
+    directory_changes,
+    dynamodb_cost,
+    http_load,
+    import_time,
+    rate_inprocess,
+    sms_costs,
+    tickets,
+)
 
 BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("rate_inprocess", rate_inprocess.main),
@@ -21,6 +30,8 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("http_load", http_load.main),
     ("directory_changes", directory_changes.main),
     ("sms_costs", sms_costs.main),
+    ("tickets", tickets.main),
+    ("cost_model", cost_model.main),
 )
 
 

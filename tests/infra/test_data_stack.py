@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from functions.core.storage.tables import TABLES
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    from aws_cdk.assertions import Template
-
-    from infra.app import build_app
-
-    app = build_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = app.node.find_child("haochaping-guizhou")
-    return Template.from_stack(stack)
 
 
 def test_every_table_spec_is_declared_with_its_keys_indexes_and_stream(template):
@@ -48,3 +31,16 @@ def test_every_table_spec_is_declared_with_its_keys_indexes_and_stream(template)
 def test_tables_are_retained_when_the_stack_goes(template):
     for resource in template.find_resources("AWS::DynamoDB::GlobalTable").values():
         assert resource["DeletionPolicy"] == "Retain"
+
+
+def test_tables_are_encrypted_with_the_provinces_own_rotated_key(template):
+    keys = template.find_resources("AWS::KMS::Key")
+    assert len(keys) == 1
+    ((key_id, key),) = keys.items()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    for table in template.find_resources("AWS::DynamoDB::GlobalTable").values():
+        sse = table["Properties"]["SSESpecification"]
+        assert sse["SSEEnabled"] is True and sse["SSEType"] == "KMS"
+        replica_key = table["Properties"]["Replicas"][0]["SSESpecification"]["KMSMasterKeyId"]
+        assert replica_key == {"Fn::GetAtt": [key_id, "Arn"]}

@@ -125,3 +125,13 @@ def test_2027_is_provisional_until_operators_load_it(ticket_stack: TicketStack) 
     code, after = s.call("GET", query, s.admin())
     assert after == {"due": "2027-01-22T23:59:59+08:00", "provisional": False}
     assert s.call("GET", "/v1/calendar/2027", s.admin())[1]["holidays"] == upload["holidays"]
+
+
+def test_the_openapi_document_describes_every_tickets_route() -> None:
+    from functions.core.http.openapi import document
+    from functions.tickets.app import app
+
+    paths = document()["paths"]
+    documented = {(path, method.upper()) for path, ops in paths.items() for method in ops}
+    served = {(path, method) for path, methods in app.routes.items() for method in methods}
+    assert served <= documented

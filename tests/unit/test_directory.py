@@ -323,3 +323,22 @@ def test_a_move_whose_entry_cannot_be_written_ends_its_job():
     with pytest.raises(ConnectionError):
         service.put("window", "W5201020101", {"name": "窗口", "parent": "D52010202"})
     assert [job.status for job in service.jobs.jobs.values()] == ["done"] and service.queue.sent == []
+
+
+def test_a_duplicated_message_neither_repeats_nor_skips_part_of_the_subtree():
+    # Given a county move whose message is delivered twice, in small chunks
+    store = demo_directory()
+    service = MemoryDirectoryService(store, budget=4)
+    subtree = [e for e in store.entries.values() if SubjectRef(K.REGION, "520181000000") in e.ancestors]
+    outcome = service.put("region", "520181", {"name": "清镇市", "parent": "520000"})
+    service.queue.sent.append(outcome.job.job_id)
+
+    # When every message is delivered
+    service.run_jobs()
+
+    # Then each descendant was counted once and every path is right
+    job = service.job(outcome.job.job_id)
+    assert job.status == "done" and job.processed == len(subtree)
+    assert all(
+        store.entries[e.ref].ancestors[-2:][0] == SubjectRef(K.REGION, "520181000000") for e in subtree
+    )

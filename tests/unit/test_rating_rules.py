@@ -71,6 +71,9 @@ def test_a_complete_rating_parses():
         ({"subjects": {"department": "D1", "shop": "x"}}, "subjects"),
         ({"surprise": 1}, "body"),
         ({"follow_up": "yes"}, "follow_up"),
+        ({"comment": "bell\x07"}, "comment"),
+        ({"comment": "lone \ud800"}, "comment"),
+        ({"rater": {"phone": "13800000000", "name": "王\x00五"}}, "rater.name"),
         ({"rated_at": "2026-09-30 09:00:00+08:00"}, "rated_at"),  # ISO 8601 allows a space; RFC 3339's T
         ({"rated_at": "20260930T090000+0800"}, "rated_at"),  # ISO 8601 basic format
         ({"rated_at": "2026-W40-3T09:00:00+08:00"}, "rated_at"),  # ISO week date
@@ -186,3 +189,9 @@ def test_refusals_never_echo_what_may_be_personal(changes, secret):
         parse_rating_request(body(**changes), GUIZHOU, NOW)
     assert secret not in refused.value.message
     assert secret not in repr(refused.value.fields)
+
+
+def test_a_comment_may_break_lines():
+    assert (
+        parse_rating_request(body(comment="第一行\n第二行\t!"), GUIZHOU, NOW).comment == "第一行\n第二行\t!"
+    )

@@ -7,7 +7,6 @@ names are looked up when an entry is shown. A move changes its descendants' path
 job rewrites (directory_jobs)."""
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -20,6 +19,7 @@ from functions.core.domain.regions import (
     normalise_region_code,
     region_level,
 )
+from functions.core.domain.text import unfit_for_text
 
 
 class SubjectKind(StrEnum):
@@ -51,8 +51,6 @@ KIND_ORDER: tuple[SubjectKind, ...] = (
 # Codes of departments, items, windows and staff.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MAX_NAME = 100
-# Control characters, and lone UTF-16 surrogates (not text: they cannot be stored or shown as UTF-8).
-_NOT_IN_NAMES = frozenset({"Cc", "Cs"})
 
 
 def parse_kind(kind: str) -> SubjectKind:
@@ -157,7 +155,7 @@ def plan_entry(
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed({"name": "required, a non-empty string"})
     name = name.strip()
-    if any(unicodedata.category(char) in _NOT_IN_NAMES for char in name):
+    if unfit_for_text(name):
         raise ValidationFailed({"name": "holds a control character or a lone surrogate"})
     if len(name) > MAX_NAME:
         raise ValidationFailed({"name": f"at most {MAX_NAME} characters"})

@@ -114,7 +114,7 @@ class DirectoryService:
         with self._abandoned_unless_written(job):
             self._store.put(entry)
         if job is not None:
-            self._queue.send(job.job_id)
+            self._queued(job)
         return PutOutcome(entry, previous is None, job)
 
     def show(self, entry: DirectoryEntry) -> dict[str, Any]:
@@ -122,10 +122,14 @@ class DirectoryService:
         names = {ref: found.name for ref, found in self._store.get_many(entry.ancestors).items()}
         return entry.as_dict(names)
 
+    def _queued(self, job: DirectoryJob) -> None:
+        assert self._queue is not None  # a job exists only where a queue does (_start_job)
+        self._queue.send(job.job_id)
+
     def job(self, job_id: str) -> DirectoryJob:
         if not JOB_ID.fullmatch(job_id):
             raise ValidationFailed({"job_id": "a job id as a move answered it (a UUID)"})
-        job = self._jobs.get(job_id)
+        job = self._jobs.get(job_id) if self._jobs is not None else None
         if job is None:
             raise NotFound(f"no directory job {job_id}")
         return job
@@ -138,6 +142,8 @@ class DirectoryService:
         and the running job is queued again: a job whose message was lost (its queueing failed, or the
         message went to a dead-letter queue) resumes from its cursor instead of holding the directory
         forever. A duplicate message only repeats a chunk: saves are conditional on the version."""
+        if self._jobs is None or self._queue is None:
+            raise RuntimeError("this function reads the directory; moves go through the rate function")
         running = self._jobs.running()
         if running is not None:
             self._queue.send(running.job_id)
@@ -155,7 +161,7 @@ class DirectoryService:
         try:
             yield
         except Exception:
-            if job is not None:
+            if job is not None and self._jobs is not None:
                 now = self._now()
                 ended = job._replace(
                     stack=(), status=JobStatus.DONE, version=job.version + 1, updated_at=now, finished_at=now
@@ -215,7 +221,7 @@ class DirectoryService:
         with self._abandoned_unless_written(job):
             self._store.put_many(changed)
         if job is not None:
-            self._queue.send(job.job_id)
+            self._queued(job)
         updated = sum(entry.ref in existing for entry in changed)
         return ImportResult(
             len(changed) - updated, updated, len(planned) - len(changed), job.job_id if job else None

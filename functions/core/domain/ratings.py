@@ -16,6 +16,7 @@ from functions.core.domain.errors import ValidationFailed
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.personal import normalise_mobile, valid_credit_code, valid_resident_id
 from functions.core.domain.province import ProvinceConfig
+from functions.core.domain.text import unfit_for_text
 
 RATING_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 RATING_ID_RULE = "8-64 of A-Z a-z 0-9 _ -"
@@ -142,6 +143,8 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
             errors["comment"] = "must be a string"
         elif len(comment) > MAX_COMMENT:
             errors["comment"] = f"at most {MAX_COMMENT} characters"
+        elif unfit_for_text(comment, multiline=True):
+            errors["comment"] = "holds a control character or a lone surrogate"
         else:
             comment = comment.strip() or None
 
@@ -230,8 +233,10 @@ def _parse_rater(raw: Any, errors: dict[str, str]) -> RaterInput | None:
             errors["rater.phone"] = "a mainland mobile number: 11 digits starting 13-19"
         phone = normalised
     name = raw.get("name")
-    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME):
-        errors["rater.name"] = f"1-{MAX_NAME} characters"
+    if name is not None and (
+        not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME or unfit_for_text(name)
+    ):
+        errors["rater.name"] = f"1-{MAX_NAME} characters, no control characters"
     id_number = raw.get("id_number")
     if id_number is not None:
         ok = isinstance(id_number, str) and (

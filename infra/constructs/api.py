@@ -1,0 +1,283 @@
+"""The REST API, generated from the Chalice route tables (topology.routes()): every route its own
+resource and one method, with the route's Access, and nothing else.
+
+Access → API Gateway:
+- PUBLIC: no credentials; GETs cached at the stage.
+- CHANNEL: an API key (x-api-key) in a usage plan of the caller's channel kind; the function learns the
+  kind from requestContext.identity.apiKeyId (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
+- PERSON: the Lambda REQUEST authorizer (functions.core.http.authorizer:handler), which checks the JWT
+  against the province IdP's JWKS and passes {role, scope, sub} in requestContext.authorizer.
+- CHANNEL_OR_PERSON: an API key, as for CHANNEL. API Gateway cannot accept "a key OR a token" on one
+  method (a method that requires a key and has an authorizer wants both), so people reach these routes
+  through the department console, which is a channel kind of its own ("console" usage plan) and sends
+  its key. Every such route today is a directory read, which any authenticated caller may make.
+- LOCAL: never deployed.
+Request bodies are bounded by the web ACL (16 KB, the JSON limit; bulk uploads up to what Lambda takes).
+Access logs hold ids, route, status and timings: no address, no user agent, no body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from functions.core.http.api import MAX_JSON_BODY
+from infra import topology
+from infra.provinces.deploy import DeployConfig
+
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "time": "$context.requestTimeEpoch",
+    "method": "$context.httpMethod",
+    "resource": "$context.resourcePath",
+    "status": "$context.status",
+    "length": "$context.responseLength",
+    "latency": "$context.responseLatency",
+    "integrationLatency": "$context.integration.latency",
+    "apiKeyId": "$context.identity.apiKeyId",
+    "authorizerError": "$context.authorizer.error",
+    "wafStatus": "$context.waf.status",
+}
+
+# Routes that take a bulk upload larger than a JSON body (the function checks its own limit; Lambda's
+# request payload stops at 6 MB).
+BULK_UPLOAD_PATHS = ("/v1/directory/import",)
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        prefix: str,
+        deploy: DeployConfig,
+        functions: Mapping[str, lambda_.IFunction],
+        authorizer_function: lambda_.IFunction,
+        retention: logs.RetentionDays,
+        routes: Sequence[topology.Route] | None = None,
+    ) -> None:
+        super().__init__(scope, cid)
+        routes = list(topology.routes() if routes is None else routes)
+        self.routes = routes
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=f"/aws/apigateway/{prefix}-access",
+            retention=retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        cached = [r for r in routes if r.access == "public" and r.method == "GET"]
+        self.api = apigateway.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=prefix,
+            description=f"{prefix}: 政务服务好差评 API",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            api_key_source_type=apigateway.ApiKeySourceType.HEADER,
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigateway.StageOptions(
+                stage_name=deploy.stage_name,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # full request logs would hold phones and names
+                metrics_enabled=True,
+                tracing_enabled=deploy.facts.xray_lambda,
+                throttling_rate_limit=deploy.api_rate_per_second,
+                throttling_burst_limit=deploy.api_burst,
+                cache_cluster_enabled=bool(cached),
+                cache_cluster_size="0.5" if cached else None,
+                method_options={
+                    f"{r.path}/{r.method}": apigateway.MethodDeploymentOptions(
+                        caching_enabled=True,
+                        cache_ttl=Duration.seconds(deploy.public_cache_seconds),
+                        cache_data_encrypted=True,
+                    )
+                    for r in cached
+                },
+            ),
+        )
+        self.authorizer = apigateway.RequestAuthorizer(
+            self,
+            "PersonAuthorizer",
+            handler=authorizer_function,
+            identity_sources=[apigateway.IdentitySource.header("Authorization")],
+            results_cache_ttl=Duration.minutes(5),
+        )
+        integrations = {
+            name: apigateway.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+            for name, fn in functions.items()
+        }
+        # Path parameters are checked before the function runs; bodies are the function's (one error shape).
+        validator = self.api.add_request_validator(
+            "ParameterValidator", validate_request_parameters=True, validate_request_body=False
+        )
+        self.methods: dict[tuple[str, str], apigateway.Method] = {}
+        for route in routes:
+            resource = self.api.root.resource_for_path(route.path)
+            self.methods[(route.path, route.method)] = resource.add_method(
+                route.method,
+                integrations[route.function],
+                request_validator=validator,
+                request_parameters={f"method.request.path.{p}": True for p in _path_parameters(route.path)},
+                **self._access(route),
+            )
+
+        self.key_kinds: list[tuple[str, str]] = []
+        self.usage_plans: dict[str, apigateway.UsagePlan] = {}
+        for plan in deploy.channel_plans:
+            usage_plan = self.api.add_usage_plan(
+                f"{plan.kind}-plan",
+                name=f"{prefix}-{plan.kind}",
+                throttle=apigateway.ThrottleSettings(rate_limit=plan.rate_per_second, burst_limit=plan.burst),
+                quota=apigateway.QuotaSettings(limit=plan.quota_per_day, period=apigateway.Period.DAY),
+                api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
+            )
+            for key_name in plan.keys:
+                key = apigateway.ApiKey(
+                    self,
+                    f"{plan.kind}-{key_name}-key",
+                    api_key_name=f"{prefix}-{plan.kind}-{key_name}",
+                    description=f"channel kind {plan.kind}",
+                    enabled=True,
+                )
+                usage_plan.add_api_key(key)
+                self.key_kinds.append((key.key_id, plan.kind))
+            self.usage_plans[plan.kind] = usage_plan
+
+        self.web_acl: wafv2.CfnWebACL | None = None
+        if deploy.facts.waf_api_gateway:
+            self.web_acl = self._web_acl(prefix, deploy)
+            wafv2.CfnWebACLAssociation(
+                self,
+                "WebAclAssociation",
+                resource_arn=self.api.deployment_stage.stage_arn,
+                web_acl_arn=self.web_acl.attr_arn,
+            )
+
+    def key_kinds_json(self) -> str:
+        """[[apiKeyId, kind], ...] resolved at deploy time, for the HTTP functions' environment."""
+        return Stack.of(self).to_json_string([[key_id, kind] for key_id, kind in self.key_kinds])
+
+    def _access(self, route: topology.Route) -> dict[str, object]:
+        if route.access == "public":
+            return {"authorization_type": apigateway.AuthorizationType.NONE}
+        if route.access in ("channel", "channel_or_person"):
+            return {"authorization_type": apigateway.AuthorizationType.NONE, "api_key_required": True}
+        if route.access == "person":
+            return {"authorization_type": apigateway.AuthorizationType.CUSTOM, "authorizer": self.authorizer}
+        raise ValueError(f"route {route.method} {route.path} has access {route.access!r}, not deployable")
+
+    def _web_acl(self, prefix: str, deploy: DeployConfig) -> wafv2.CfnWebACL:
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=False
+            )
+
+        block = wafv2.CfnWebACL.RuleActionProperty(block={})
+        body_too_large = wafv2.CfnWebACL.StatementProperty(
+            size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                comparison_operator="GT",
+                size=MAX_JSON_BODY,
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                    body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")
+                ),
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )
+        )
+        bulk_path = [
+            wafv2.CfnWebACL.StatementProperty(
+                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                    positional_constraint="ENDS_WITH",
+                    search_string=path,
+                    text_transformations=[
+                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                    ],
+                )
+            )
+            for path in BULK_UPLOAD_PATHS
+        ]
+        not_bulk = wafv2.CfnWebACL.StatementProperty(
+            not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                statement=bulk_path[0]
+                if len(bulk_path) == 1
+                else wafv2.CfnWebACL.StatementProperty(
+                    or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=bulk_path)
+                )
+            )
+        )
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name="rate-per-address",
+                priority=0,
+                action=block,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=deploy.waf_requests_per_5_minutes_per_ip,
+                        aggregate_key_type="IP",
+                        evaluation_window_sec=300,
+                    )
+                ),
+                visibility_config=visibility("RatePerAddress"),
+            ),
+            wafv2.CfnWebACL.RuleProperty(
+                name="body-size",
+                priority=1,
+                action=block,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[body_too_large, not_bulk])
+                ),
+                visibility_config=visibility("BodySize"),
+            ),
+            self._managed("AWSManagedRulesKnownBadInputsRuleSet", 2, visibility),
+            # The common rule set's own body-size rule stops at 8 KB: ours above is the limit.
+            self._managed(
+                "AWSManagedRulesCommonRuleSet", 3, visibility, count_instead=("SizeRestrictions_BODY",)
+            ),
+        ]
+        return wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            name=f"{prefix}-api",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility("Api"),
+            rules=rules,
+        )
+
+    @staticmethod
+    def _managed(
+        name: str, priority: int, visibility: object, count_instead: tuple[str, ...] = ()
+    ) -> wafv2.CfnWebACL.RuleProperty:
+        return wafv2.CfnWebACL.RuleProperty(
+            name=name,
+            priority=priority,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS",
+                    name=name,
+                    rule_action_overrides=[
+                        wafv2.CfnWebACL.RuleActionOverrideProperty(
+                            name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                        )
+                        for rule in count_instead
+                    ]
+                    or None,
+                )
+            ),
+            visibility_config=visibility(name),  # type: ignore[operator]
+        )
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]

@@ -1,0 +1,290 @@
+"""Every Lambda function of topology.HTTP_FUNCTIONS and EVENT_SOURCES, plus the API's authorizer.
+
+Each function gets: arm64, Python 3.12, the one code asset (infra/bundle.py), its own role granted only
+what its `needs` name (plus writing its own log group), its own log group with the province's retention,
+and its environment naming each resource it may touch. Event sources are wired with partial batch
+responses; stream mappings also bisect failing batches, bound their retries and record age, and send
+what still fails to the stream-failure queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as _fields
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra import topology
+from infra.constructs.workflow import grant
+from infra.naming import construct_id, env_name, handler_path
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+
+
+@dataclass(frozen=True)
+class SmsRoute:
+    """How texts leave: SNS SMS where the partition has it, else the province's HTTP gateway."""
+
+    sns_sms: bool
+    provider_url: str | None
+
+    def environment(self) -> dict[str, str]:
+        if self.sns_sms:
+            return {"SMS_PROVIDER": "sns"}
+        return {"SMS_PROVIDER": "http", "SMS_PROVIDER_URL": self.provider_url or ""}
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """One Lambda function as the topology sees it."""
+
+    name: str
+    handler: str
+    needs: topology.Needs
+    sizing: topology.Sizing
+    sources: tuple[topology.EventSource, ...] = ()
+
+
+def deployed_functions() -> list[Deployed]:
+    """HTTP functions, then one function per (function, handler) of the event sources: a handler fed by
+    several sources is one function with several mappings."""
+    found = [Deployed(f.name, f.app, f.needs, f.sizing) for f in topology.HTTP_FUNCTIONS]
+    taken = {f.name for f in found}
+    groups: dict[tuple[str, str], list[topology.EventSource]] = {}
+    for source in topology.EVENT_SOURCES:
+        groups.setdefault((source.function, source.handler), []).append(source)
+    for (function, handler), members in groups.items():
+        name = function if function not in taken else f"{function}-events"
+        while name in taken:
+            name += "-x"
+        taken.add(name)
+        needs = _union([m.needs for m in members])
+        sizing = max((m.sizing for m in members), key=lambda s: s.timeout_seconds)
+        found.append(Deployed(name, handler, needs, sizing, tuple(members)))
+    return found
+
+
+def fields_of(cls: type) -> list[str]:
+    return [f.name for f in _fields(cls)]
+
+
+def _union(all_needs: list[topology.Needs]) -> topology.Needs:
+    """What several sources of one function need together, each name once."""
+    merged: dict[str, object] = {}
+    for field in fields_of(topology.Needs):
+        values = [getattr(needs, field) for needs in all_needs]
+        if all(isinstance(v, bool) for v in values):
+            merged[field] = any(values)
+        else:
+            merged[field] = tuple(dict.fromkeys(name for names in values for name in names))
+    return topology.Needs(**merged)  # type: ignore[arg-type]
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        prefix: str,
+        code: lambda_.Code,
+        environment: Mapping[str, str],
+        tables: Mapping[str, dynamodb.TableV2],
+        topics: Mapping[str, sns.ITopic],
+        queues: Mapping[str, sqs.IQueue],
+        secrets: Mapping[str, secretsmanager.ISecret],
+        machines: Mapping[str, sfn.IStateMachine],
+        buckets: Mapping[str, object],
+        failure_queue: sqs.IQueue,
+        retention: logs.RetentionDays,
+        tracing: bool,
+        sms: SmsRoute,
+    ) -> None:
+        super().__init__(scope, cid)
+        self._sms = sms
+        self._prefix = prefix
+        self._code = code
+        self._retention = retention
+        self._tracing = tracing
+        self._base_environment = dict(environment)
+        self.functions: dict[str, lambda_.Function] = {}
+        self.stream_consumers: list[str] = []
+        self.resources = {
+            "tables": tables,
+            "topics": topics,
+            "queues": queues,
+            "secrets": secrets,
+            "machines": machines,
+            "buckets": buckets,
+        }
+        for function in deployed_functions():
+            fn = self.function(function.name, function.handler, function.needs, function.sizing)
+            for index, source in enumerate(function.sources):
+                self._wire(fn, source, index, tables, queues, failure_queue)
+                if source.kind == "dynamodb-stream":
+                    self.stream_consumers.append(function.name)
+
+    def function(
+        self,
+        name: str,
+        handler: str,
+        needs: topology.Needs,
+        sizing: topology.Sizing,
+        extra_environment: Mapping[str, str] | None = None,
+    ) -> lambda_.Function:
+        role = iam.Role(
+            self,
+            construct_id(name, "Role"),
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{self._prefix}: the {name} function",
+        )
+        log_group = logs.LogGroup(
+            self,
+            construct_id(name, "Logs"),
+            log_group_name=f"/aws/lambda/{self._prefix}-{name}",
+            retention=self._retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        fn = lambda_.Function(
+            self,
+            construct_id(name, "Function"),
+            function_name=f"{self._prefix}-{name}",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler_path(handler),
+            code=self._code,
+            memory_size=sizing.memory_mb,
+            timeout=Duration.seconds(sizing.timeout_seconds),
+            reserved_concurrent_executions=sizing.reserved_concurrency,
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE if self._tracing else lambda_.Tracing.DISABLED,
+            environment={
+                **self._base_environment,
+                **(self._sms.environment() if needs.texts_phones else {}),
+                **self._environment(needs),
+                **(extra_environment or {}),
+            },
+        )
+        log_group.grant_write(role)
+        res = self.resources
+        grant(role, needs, tables=res["tables"], topics=res["topics"], queues=res["queues"])
+        for secret in needs.secrets:
+            res["secrets"][secret].grant_read(role)
+        for machine in needs.starts:
+            state_machine = res["machines"][machine]
+            state_machine.grant_start_execution(role)
+            state_machine.grant_task_response(role)
+            # Whether a ticket's execution exists (StartExecution is idempotent by name): that machine's
+            # executions only, named from the machine's physical name so no token hides in the ARN.
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["states:DescribeExecution"],
+                    resources=[execution_arns(self, self._prefix, machine)],
+                )
+            )
+        if needs.texts_phones and self._sms.sns_sms:
+            # SNS SMS publishes to a phone number, which has no ARN: the action alone is grantable.
+            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        for bucket in needs.buckets:
+            res["buckets"][bucket].grant_put(role)  # type: ignore[attr-defined]
+        self.functions[name] = fn
+        return fn
+
+    def _environment(self, needs: topology.Needs) -> dict[str, str]:
+        res = self.resources
+        env: dict[str, str] = {}
+        for name in (*needs.reads, *needs.writes):
+            env[env_name(name, "TABLE")] = res["tables"][name].table_name
+        for name in needs.publishes:
+            env[env_name(name, "TOPIC_ARN")] = res["topics"][name].topic_arn
+        for name in needs.sends:
+            env[env_name(name, "QUEUE_URL")] = res["queues"][name].queue_url
+        for name in needs.starts:
+            env[_machine(name).env] = res["machines"][name].state_machine_arn
+        for name in needs.secrets:
+            env[env_name(name, "SECRET_ARN")] = res["secrets"][name].secret_arn
+        for name in needs.buckets:
+            env[env_name(name, "BUCKET")] = res["buckets"][name].bucket_name  # type: ignore[attr-defined]
+        return env
+
+    def _wire(
+        self,
+        fn: lambda_.Function,
+        source: topology.EventSource,
+        index: int,
+        tables: Mapping[str, dynamodb.TableV2],
+        queues: Mapping[str, sqs.IQueue],
+        failure_queue: sqs.IQueue,
+    ) -> None:
+        if source.kind == "dynamodb-stream":
+            table = tables[source.source]
+            fn.add_event_source_mapping(
+                f"Stream{index}",
+                event_source_arn=table.table_stream_arn,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=source.batch_size,
+                bisect_batch_on_error=True,
+                retry_attempts=source.max_retry_attempts,
+                max_record_age=Duration.seconds(source.max_record_age_seconds),
+                report_batch_item_failures=True,
+                parallelization_factor=source.parallelization_factor,
+                tumbling_window=Duration.seconds(source.tumbling_window_seconds)
+                if source.tumbling_window_seconds
+                else None,
+                on_failure=sources.SqsDlq(failure_queue),
+            )
+            table.grant_stream_read(fn)
+        elif source.kind == "schedule":
+            events.Rule(
+                self,
+                f"{fn.node.id}Schedule{index}",
+                schedule=events.Schedule.expression(source.source),
+                targets=[targets.LambdaFunction(fn, retry_attempts=2)],
+            )
+        elif source.kind == "sqs":
+            fn.add_event_source(
+                sources.SqsEventSource(
+                    queues[source.source], batch_size=source.batch_size, report_batch_item_failures=True
+                )
+            )
+        else:
+            raise ValueError(f"unknown event source kind {source.kind!r}")
+
+
+def _machine(name: str) -> topology.StateMachine:
+    return next(m for m in topology.STATE_MACHINES if m.name == name)
+
+
+def execution_arns(scope: Construct, prefix: str, machine: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{prefix}-{machine}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def province_environment(stack: Stack, *, prefix: str, province_json: str, stage: str) -> dict[str, str]:
+    """What every function reads (functions/core/settings.py)."""
+    json.loads(province_json)  # fail at synth, not at the first request
+    return {
+        "PROVINCE_CONFIG": province_json,
+        "TABLE_PREFIX": prefix,
+        "STAGE": stage,
+        "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }

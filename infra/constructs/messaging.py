@@ -1,0 +1,156 @@
+"""Topics, queues, subscriptions, buckets and secrets of a province's stack, every one from the topology
+(infra/topology.py), none named twice. All encrypted with the province's key, all refusing plain HTTP."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import topology
+from infra.naming import construct_id
+
+# A message that failed this many receives moves to the queue's dead-letter queue.
+MAX_RECEIVES = 5
+# What an operator has to look at a failed record before it is gone.
+RETENTION = Duration.days(14)
+
+
+class Messaging(Construct):
+    def __init__(self, scope: Construct, cid: str, *, prefix: str, key: kms.IKey) -> None:
+        super().__init__(scope, cid)
+        self.prefix = prefix
+        # SNS delivers to encrypted queues, and CloudWatch alarms publish to encrypted topics, only when
+        # the key lets those services use it.
+        for service in ("sns.amazonaws.com", "cloudwatch.amazonaws.com"):
+            key.grant(iam.ServicePrincipal(service), "kms:Decrypt", "kms:GenerateDataKey*")
+
+        self.topics: dict[str, sns.Topic] = {
+            name: sns.Topic(
+                self,
+                construct_id(name, "Topic"),
+                topic_name=f"{prefix}-{name}",
+                master_key=key,
+                enforce_ssl=True,
+            )
+            for name in topology.TOPICS
+        }
+        self.queues: dict[str, sqs.Queue] = {}
+        # queue → its dead-letter queue: the topology's DEAD_LETTERS where it names one (a shared DLQ
+        # is a queue of the topology too), else a `<queue>-dlq` of its own.
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        named = dict(getattr(topology, "DEAD_LETTERS", {}))
+        shared = {dlq for dlq, _ in named.values()}
+        for name in sorted(shared):
+            self.queues[name] = self._plain(name, key)
+        for name in topology.QUEUES:
+            if name in shared:
+                continue
+            if name in named:
+                dlq_name, receives = named[name]
+                dead_letters = self.queues[dlq_name]
+            else:
+                dlq_name, receives = f"{name}-dlq", MAX_RECEIVES
+                dead_letters = self._plain(dlq_name, key)
+            self.dead_letter_queues[name] = dead_letters
+            self.queues[name] = self._queue(name, key, dead_letters, receives)
+        # Every queue that only receives what failed elsewhere: any message there is for an operator.
+        self.failure_queues: dict[str, sqs.Queue] = {
+            topology.STREAM_FAILURE_QUEUE: self.queues[topology.STREAM_FAILURE_QUEUE],
+            **{name: self.queues[name] for name in sorted(shared)},
+            **{f"{name}-dlq": dlq for name, dlq in self.dead_letter_queues.items() if name not in named},
+        }
+        self.work_queues: dict[str, tuple[sqs.Queue, sqs.Queue]] = {
+            name: (self.queues[name], self.dead_letter_queues[name])
+            for name in topology.QUEUES
+            if name not in shared and name != topology.STREAM_FAILURE_QUEUE
+        }
+        for link in topology.SUBSCRIPTIONS:
+            self.topics[link.topic].add_subscription(
+                subscriptions.SqsSubscription(self.queues[link.queue], raw_message_delivery=True)
+            )
+
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            # S3 server access logs can only be delivered to SSE-S3 buckets.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(400))],
+        )
+        self.buckets: dict[str, s3.Bucket] = {
+            name: s3.Bucket(
+                self,
+                construct_id(name, "Bucket"),
+                encryption=s3.BucketEncryption.KMS,
+                encryption_key=key,
+                bucket_key_enabled=True,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                enforce_ssl=True,
+                versioned=True,
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                server_access_logs_bucket=self.access_logs,
+                server_access_logs_prefix=f"{name}/",
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            for name in topology.BUCKETS
+        }
+        self.secrets: dict[str, secretsmanager.Secret] = {
+            name: secretsmanager.Secret(
+                self,
+                construct_id(name, "Secret"),
+                secret_name=f"{prefix}/{name}",
+                description=f"{prefix}: {name} (generated at deploy time, 48 bytes of randomness)",
+                encryption_key=key,
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    password_length=64, exclude_punctuation=True, include_space=False
+                ),
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            for name in topology.SECRETS
+        }
+
+    def _plain(self, name: str, key: kms.IKey) -> sqs.Queue:
+        """A dead-letter queue: kept 14 days, no dead-letter queue of its own."""
+        return sqs.Queue(
+            self,
+            construct_id(name, "DeadLetterQueue"),
+            queue_name=f"{self.prefix}-{name}",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=RETENTION,
+        )
+
+    def _queue(self, name: str, key: kms.IKey, dead_letters: sqs.IQueue, receives: int) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            construct_id(name, "Queue"),
+            queue_name=f"{self.prefix}-{name}",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=RETENTION,
+            # Lambda's advice: six times the consumer's timeout, so a batch in flight is not redelivered.
+            visibility_timeout=Duration.seconds(6 * _consumer_timeout(name)),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=receives, queue=dead_letters),
+        )
+
+
+def _consumer_timeout(queue: str) -> int:
+    timeouts = [
+        source.sizing.timeout_seconds
+        for source in topology.EVENT_SOURCES
+        if source.kind == "sqs" and source.source == queue
+    ]
+    return max(timeouts, default=30)

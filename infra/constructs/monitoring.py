@@ -1,0 +1,219 @@
+"""The operators' view of a province: one dashboard and the alarms, every alarm to one SNS topic whose
+subscribers the province config names.
+
+Built with cdk-monitoring-constructs' MonitoringFacade rather than hand-written alarms: each
+`monitor_*` call gives the dashboard widgets and the alarms of one resource with the metric names,
+statistics and periods that resource publishes, so adding a function or queue to the topology adds its
+alarms by the same loop, and the thresholds are all that is ours to choose."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cdk_monitoring_constructs as mc
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.provinces.deploy import DeployConfig
+
+NAMESPACE = "Haochaping"
+# Emitted by the ticket side (functions/tickets) with no dimension, once per stage that went overdue.
+TICKET_OVERDUE = "TicketOverdue"
+# Derived from the rate function's "rating accepted" log line (which carries `good`), without dimension:
+# the ratio of the two is the province's bad rate.
+RATINGS_ALL = "RatingsAll"
+RATINGS_BAD = "RatingsBad"
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        prefix: str,
+        deploy: DeployConfig,
+        key: kms.IKey,
+        api: apigateway.RestApi,
+        functions: Mapping[str, lambda_.Function],
+        stream_consumers: list[str],
+        timeouts: Mapping[str, int],
+        failure_queues: Mapping[str, sqs.IQueue],
+        work_queues: Mapping[str, tuple[sqs.IQueue, sqs.IQueue]],
+        machines: Mapping[str, sfn.IStateMachine],
+        rating_log_group: logs.ILogGroup | None,
+    ) -> None:
+        super().__init__(scope, cid)
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", topic_name=f"{prefix}-alarms", master_key=key, enforce_ssl=True
+        )
+        for address in deploy.alarm_emails:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(address))
+
+        self.facade = mc.MonitoringFacade(
+            self,
+            "Facade",
+            alarm_factory_defaults=mc.AlarmFactoryDefaults(
+                actions_enabled=True,
+                alarm_name_prefix=prefix,
+                action=mc.SnsAlarmActionStrategy(on_alarm_topic=self.alarm_topic),
+                datapoints_to_alarm=1,
+                evaluation_periods=1,
+            ),
+            metric_factory_defaults=mc.MetricFactoryDefaults(),
+            dashboard_factory=mc.DefaultDashboardFactory(
+                self,
+                "Dashboards",
+                dashboard_name_prefix=prefix,
+                create_dashboard=True,
+                create_summary_dashboard=False,
+                create_alarm_dashboard=False,
+            ),
+        )
+        facade = self.facade
+        facade.add_large_header(f"{prefix}: 政务服务好差评")
+        facade.monitor_api_gateway(
+            api=api,
+            api_stage=deploy.stage_name,
+            alarm_friendly_name="api",
+            add5_xx_fault_count_alarm={"Critical": mc.ErrorCountThreshold(max_error_count=5)},
+            add_latency_p99_alarm={
+                "Warning": mc.LatencyThreshold(max_latency=Duration.millis(deploy.api_latency_p99_ms))
+            },
+        )
+        for name, fn in functions.items():
+            iterator = name in stream_consumers
+            facade.monitor_lambda_function(
+                lambda_function=fn,
+                alarm_friendly_name=name,
+                add_fault_count_alarm={"Critical": mc.ErrorCountThreshold(max_error_count=1)},
+                add_throttles_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
+                # Duration near the timeout: the function is about to be cut off.
+                add_latency_p99_alarm={
+                    "Warning": mc.LatencyThreshold(
+                        max_latency=Duration.millis(int(timeouts[name] * 1000 * 0.8))
+                    )
+                },
+                is_iterator=iterator,
+                add_max_iterator_age_alarm=(
+                    {"Critical": mc.MaxAgeThreshold(max_age_in_millis=15 * 60 * 1000)} if iterator else None
+                ),
+            )
+        for name, queue in failure_queues.items():
+            facade.monitor_sqs_queue(
+                queue=queue,
+                alarm_friendly_name=name,
+                add_queue_max_size_alarm={"Critical": mc.MaxMessageCountThreshold(max_message_count=0)},
+            )
+        for name, (queue, dead_letters) in work_queues.items():
+            facade.monitor_sqs_queue_with_dlq(
+                queue=queue,
+                dead_letter_queue=dead_letters,
+                alarm_friendly_name=name,
+                add_dead_letter_queue_max_size_alarm={
+                    "Critical": mc.MaxMessageCountThreshold(max_message_count=0)
+                },
+                add_queue_max_message_age_alarm={
+                    "Warning": mc.MaxMessageAgeThreshold(max_age_in_seconds=900)
+                },
+            )
+        for name, machine in machines.items():
+            facade.monitor_step_function(
+                state_machine=machine,
+                alarm_friendly_name=name,
+                add_failed_execution_count_alarm={"Critical": mc.ErrorCountThreshold(max_error_count=0)},
+                add_timed_out_execution_count_alarm={"Critical": mc.ErrorCountThreshold(max_error_count=0)},
+                add_aborted_execution_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=0)},
+            )
+        self._business(prefix, deploy, rating_log_group)
+
+    def _business(self, prefix: str, deploy: DeployConfig, rating_log_group: logs.ILogGroup | None) -> None:
+        overdue = cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=TICKET_OVERDUE,
+            statistic="Sum",
+            period=Duration.hours(1),
+            label="tickets overdue",
+        )
+        groups = [
+            mc.CustomMetricGroup(
+                title="Tickets",
+                metrics=[
+                    mc.CustomMetricWithAlarm(
+                        metric=overdue,
+                        alarm_friendly_name="tickets-overdue",
+                        add_alarm={
+                            "Warning": mc.CustomThreshold(
+                                threshold=0,
+                                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                                treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                            )
+                        },
+                    )
+                ],
+            )
+        ]
+        if rating_log_group is not None:
+            for metric_name, pattern in (
+                (RATINGS_ALL, '{ $.message = "rating accepted" }'),
+                (RATINGS_BAD, '{ ($.message = "rating accepted") && ($.good IS FALSE) }'),
+            ):
+                logs.MetricFilter(
+                    self,
+                    f"{metric_name}Filter",
+                    log_group=rating_log_group,
+                    filter_pattern=logs.FilterPattern.literal(pattern),
+                    metric_namespace=NAMESPACE,
+                    metric_name=metric_name,
+                    metric_value="1",
+                    default_value=0,
+                )
+            hour = Duration.hours(1)
+            everything = cloudwatch.Metric(
+                namespace=NAMESPACE, metric_name=RATINGS_ALL, statistic="Sum", period=hour
+            )
+            bad = cloudwatch.Metric(
+                namespace=NAMESPACE, metric_name=RATINGS_BAD, statistic="Sum", period=hour
+            )
+            # The share of bad ratings in the hour, counted only when there are enough ratings to mean
+            # something (otherwise 0, which never alarms).
+            bad_rate = cloudwatch.MathExpression(
+                expression=f"IF(total >= {deploy.bad_rate_min_ratings}, bad / total, 0)",
+                using_metrics={"bad": bad, "total": everything},
+                period=hour,
+                label="bad-rating share",
+            )
+            groups.append(
+                mc.CustomMetricGroup(
+                    title="Ratings",
+                    metrics=[
+                        everything,
+                        bad,
+                        mc.CustomMetricWithAlarm(
+                            metric=bad_rate,
+                            alarm_friendly_name="bad-rate-spike",
+                            add_alarm={
+                                "Warning": mc.CustomThreshold(
+                                    threshold=deploy.bad_rate_spike_ratio,
+                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                                )
+                            },
+                        ),
+                    ],
+                )
+            )
+        self.facade.monitor_custom(
+            alarm_friendly_name="province",
+            human_readable_name=f"{prefix}: tickets and ratings",
+            metric_groups=groups,
+        )

@@ -1,0 +1,148 @@
+"""Every function of the topology: arm64, Python 3.12, its own role granted what it needs, its own log
+group kept at least 180 days; China without X-Ray; partition-aware ARNs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import topology
+from infra.constructs.functions import deployed_functions
+from infra.provinces import DEPLOYMENTS
+
+
+def _functions(template):
+    return {
+        f["Properties"]["FunctionName"]: (logical_id, f["Properties"])
+        for logical_id, f in template.find_resources("AWS::Lambda::Function").items()
+    }
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_each_topology_function_and_the_authorizer_runs_on_arm64_python312_with_its_own_role(
+    synthesized, province
+):
+    functions = _functions(synthesized.templates[province])
+    expected = {f"haochaping-{province}-{f.name}" for f in deployed_functions()} | {
+        f"haochaping-{province}-authorizer"
+    }
+    assert set(functions) == expected
+    roles = [props["Role"]["Fn::GetAtt"][0] for _, props in functions.values()]
+    assert len(set(roles)) == len(roles)  # one role each
+    for _, props in functions.values():
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == "python3.12"
+
+
+def test_handlers_are_the_topologys_references(template):
+    handlers = {props["Handler"] for _, props in _functions(template).values()}
+    for function in topology.HTTP_FUNCTIONS:
+        assert function.app.replace(":", ".") in handlers
+    assert topology.AUTHORIZER.replace(":", ".") in handlers
+
+
+def test_the_rate_function_may_write_its_tables_queue_its_jobs_and_read_its_secret_and_nothing_else(template):
+    logical_id, props = _functions(template)["haochaping-guizhou-rate"]
+    env = props["Environment"]["Variables"]
+    for name in ("RATINGS_TABLE", "CASES_TABLE", "DIRECTORY_TABLE", "PERSONAL_DATA_SECRET_ARN"):
+        assert name in env
+    assert json.loads(env["PROVINCE_CONFIG"])["code"] == "520000000000"
+    assert props["ReservedConcurrentExecutions"] == 200
+    role = props["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"dynamodb:PutItem", "dynamodb:GetItem", "secretsmanager:GetSecretValue"} <= actions
+    assert not any(a.startswith(("sns:", "states:", "s3:")) for a in actions)
+    assert {a for a in actions if a.startswith("sqs:")} <= {
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    for statement in statements:
+        assert statement["Resource"] != "*" or statement["Action"][0].startswith("xray:")
+
+
+def test_the_authorizer_touches_no_data(template):
+    _, props = _functions(template)["haochaping-guizhou-authorizer"]
+    role = props["Role"]["Fn::GetAtt"][0]
+    actions = {
+        a
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not any(a.startswith(("dynamodb:", "kms:", "secretsmanager:")) for a in actions)
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_every_log_group_is_kept_at_least_180_days(synthesized, province):
+    groups = synthesized.templates[province].find_resources("AWS::Logs::LogGroup")
+    assert len(groups) >= len(deployed_functions()) + 2  # functions, authorizer, API access logs
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] >= 180
+        assert group["DeletionPolicy"] == "Retain"
+    for _, props in _functions(synthesized.templates[province]).values():
+        assert "LoggingConfig" in props  # each function writes to its own group above
+
+
+def test_x_ray_where_the_partition_has_it_and_not_in_china(template, china):
+    for _, props in _functions(template).values():
+        assert props["TracingConfig"] == {"Mode": "Active"}
+    for _, props in _functions(china).values():
+        assert props.get("TracingConfig", {"Mode": "PassThrough"}) == {"Mode": "PassThrough"}
+
+
+def test_no_arn_hard_codes_a_partition(synthesized):
+    for province in DEPLOYMENTS:
+        text = synthesized.template_file(province).read_text(encoding="utf-8")
+        assert "arn:aws:" not in text and "arn:aws-cn:" not in text
+
+
+def test_stacks_are_pinned_to_their_account_and_region(synthesized):
+    for province, deploy in DEPLOYMENTS.items():
+        stack = synthesized.stacks[province]
+        assert (stack.account, stack.region) == (deploy.account, deploy.region)
+    assert DEPLOYMENTS["ningxia"].partition == "aws-cn" and DEPLOYMENTS["ningxia"].region.startswith("cn-")
+
+
+def test_topics_queues_secrets_and_buckets_are_encrypted_and_refuse_plain_http(template):
+    for topic in template.find_resources("AWS::SNS::Topic").values():
+        assert "KmsMasterKeyId" in topic["Properties"]
+    for queue in template.find_resources("AWS::SQS::Queue").values():
+        assert "KmsMasterKeyId" in queue["Properties"]
+    for secret in template.find_resources("AWS::SecretsManager::Secret").values():
+        assert "KmsKeyId" in secret["Properties"] and "SecretString" not in secret["Properties"]
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for kind in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy")
+        for p in template.find_resources(kind).values()
+    ]
+    for statements in policies:
+        assert any(
+            s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for s in statements
+        )
+
+
+def test_the_evidence_bucket_is_versioned_private_and_encrypted_with_the_province_key(template):
+    buckets = template.find_resources("AWS::S3::Bucket")
+    (evidence,) = [b["Properties"] for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    assert evidence["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert evidence["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rule = evidence["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"

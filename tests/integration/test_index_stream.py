@@ -1,0 +1,82 @@
+"""The index function's stream side on moto: what it reports back to the mapping, and the shard marks
+it keeps on counter items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from functions.core.storage.tables import COUNTERS
+from functions.index.counters import MARK_LIFETIME_SECONDS, DynamoCounters, ItemChange, mark_attribute
+from functions.index.stream import MissingShard, handle
+from tests.integration.conftest import PREFIX, RateStack
+from tests.integration.stream_pump import event
+
+TABLE = COUNTERS.physical_name(PREFIX)
+
+
+def rating_record(sequence: str, rating_id: str, satisfaction: int = 5) -> dict[str, Any]:
+    return {
+        "eventName": "INSERT",
+        "eventSourceARN": "arn:aws:dynamodb:cn-northwest-1:123456789012:table/t/stream/1",
+        "dynamodb": {
+            "SequenceNumber": sequence,
+            "Keys": {"rating_id": {"S": rating_id}},
+            "NewImage": {
+                "rating_id": {"S": rating_id},
+                "satisfaction": {"N": str(satisfaction)},
+                "paths": {"L": [{"S": "department#D1"}, {"S": "region#520000000000"}]},
+                "day": {"S": "2026-09-30"},
+                "valid": {"BOOL": True},
+            },
+        },
+    }
+
+
+def stored(rate_stack: RateStack, subject: str, bucket: str) -> dict[str, Any]:
+    return rate_stack.dynamodb.get_item(
+        TableName=TABLE, Key={"subject": {"S": subject}, "bucket": {"S": bucket}}
+    ).get("Item", {})
+
+
+def test_a_poison_record_fails_alone_and_the_rest_of_the_batch_is_counted(rate_stack: RateStack) -> None:
+    # Given a batch with a record that is not a rating between two ratings
+    poison = rating_record("200", "bad")
+    del poison["dynamodb"]["NewImage"]["paths"]
+    batch = [rating_record("100", "r1"), poison, rating_record("300", "r2", satisfaction=1)]
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+
+    # When it is handled, and handled again as Lambda retries from the failed record
+    first = handle(event("shard-1", batch), None, counters)
+    again = handle(event("shard-1", batch[1:]), None, counters)
+
+    # Then only the poison record is reported, each time, and the ratings are counted once
+    assert first["batchItemFailures"] == [{"itemIdentifier": "200"}]
+    assert again["batchItemFailures"] == [{"itemIdentifier": "200"}]
+    for bucket in ("d#2026-09-30", "m#2026-09"):
+        item = stored(rate_stack, "department#D1", bucket)
+        assert (item["n"], item["v5"], item["v1"]) == ({"N": "2"}, {"N": "1"}, {"N": "1"})
+
+
+def test_without_its_shard_the_batch_is_refused_whole(rate_stack: RateStack) -> None:
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+    with pytest.raises(MissingShard):
+        handle({"Records": [rating_record("1", "r1")]}, None, counters)
+
+
+def test_marks_of_shards_older_than_the_stream_keeps_records_are_dropped(rate_stack: RateStack) -> None:
+    # Given an item written from one shard, and a day later from the next one
+    now = [1_800_000_000.0]
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE, clock=lambda: now[0])
+    change = ItemChange("department#D1", "m#2026-09", [("0" * 39 + "1", {"n": 1})])
+    counters.apply("old-shard", [change])
+    now[0] += MARK_LIFETIME_SECONDS + 1
+    counters.apply("new-shard", [ItemChange("department#D1", "m#2026-09", [("0" * 39 + "2", {"n": 1})])])
+
+    # Then the old shard's mark is gone and the counts are kept
+    item = stored(rate_stack, "department#D1", "m#2026-09")
+    assert mark_attribute("old-shard") not in item
+    assert mark_attribute("new-shard") in item
+    assert item["n"] == {"N": "2"}
+    assert counters.stats.pruned == 1
