@@ -26,8 +26,9 @@ browser:
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei; \
 	fi
 
+# All four tiers, two pytest processes side by side (tests/run.py), one per core.
 test: $(STAMP) browser
-	$(PY) -m pytest tests/unit tests/integration tests/infra tests/e2e -q
+	$(PY) -m tests.run
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

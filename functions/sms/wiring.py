@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
 from functions.core.services.ratings import RatingService
-from functions.core.settings import RatingIntakeSettings, SettingsError, required, table_name
+from functions.core.settings import RatingIntakeSettings, SettingsError, fetch_secret, required, table_name
 from functions.core.storage import clients
 from functions.core.storage.cases import DynamoCases
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
@@ -31,7 +31,8 @@ class SmsSettings:
     outbound_topic_arn: str
     provider: str  # sns: SNS SMS (where the region has it); http: a domestic gateway; local: the outbox
     provider_url: str | None = None
-    provider_key: str | None = field(default=None, repr=False)
+    # The HTTP gateway's key lives in Secrets Manager: the secret's ARN, read on first use.
+    provider_key_secret_arn: str | None = None
     sender_id: str | None = None
 
     @classmethod
@@ -41,14 +42,16 @@ class SmsSettings:
         if provider not in PROVIDERS:
             raise SettingsError(f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}")
         topic = required(env, "SMS_OUTBOUND_TOPIC_ARN")
-        if provider == "http" and not (env.get("SMS_PROVIDER_URL") and env.get("SMS_PROVIDER_KEY")):
-            raise SettingsError("the http SMS provider needs SMS_PROVIDER_URL and SMS_PROVIDER_KEY")
+        if provider == "http":
+            # Its key is a secret: the environment names it (as the CDK app passes secrets), never holds it.
+            required(env, "SMS_PROVIDER_URL")
+            required(env, "SMS_PROVIDER_KEY_SECRET_ARN")
         return cls(
             sms_table=table_name(env, SMS),
             outbound_topic_arn=topic,
             provider=provider,
             provider_url=env.get("SMS_PROVIDER_URL"),
-            provider_key=env.get("SMS_PROVIDER_KEY"),
+            provider_key_secret_arn=env.get("SMS_PROVIDER_KEY_SECRET_ARN"),
             sender_id=env.get("SMS_SENDER_ID"),
         )
 
@@ -83,8 +86,8 @@ def provider_for(config: SmsSettings) -> Provider:
     if config.provider == "local":
         return outbox.get()
     if config.provider == "http":
-        assert config.provider_url and config.provider_key
-        return HttpSmsProvider(config.provider_url, config.provider_key)
+        assert config.provider_url and config.provider_key_secret_arn
+        return HttpSmsProvider(config.provider_url, fetch_secret(config.provider_key_secret_arn).strip())
     return SnsSmsProvider(_sns(), config.sender_id)
 
 

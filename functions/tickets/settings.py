@@ -43,5 +43,7 @@ class TicketSettings:
             ticket_events_topic_arn=required(env, "TICKET_EVENTS_TOPIC_ARN"),
             evidence_bucket=required(env, "EVIDENCE_BUCKET"),
             directory_cache_seconds=number(env, "DIRECTORY_CACHE_SECONDS", 300.0),
-            ticket_clock=env.get("TICKET_CLOCK", ""),
+            # Never in Lambda (which always sets AWS_LAMBDA_FUNCTION_NAME): a stray TICKET_CLOCK in a
+            # deployment must not bend real deadlines.
+            ticket_clock="" if "AWS_LAMBDA_FUNCTION_NAME" in env else env.get("TICKET_CLOCK", ""),
         )

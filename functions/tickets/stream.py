@@ -4,6 +4,7 @@ record that fails is retried alone, the rest of the batch proceeds."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from functions.core.storage.ratings import item_to_rating
@@ -20,7 +21,18 @@ def open_ticket_for(record: dict[str, Any]) -> str | None:
     image = record.get("dynamodb", {}).get("NewImage") or {}
     if image.get("satisfaction", {}).get("N") not in BAD:
         return None
-    return wiring.runtime().tickets.open_ticket(item_to_rating(image))
+    return wiring.runtime().tickets.open_ticket(item_to_rating(_binary_decoded(image)))
+
+
+def _binary_decoded(value: Any) -> Any:
+    """Lambda's stream events carry binary attributes (the rater's sealed data) as base64 text."""
+    if isinstance(value, dict):
+        if set(value) == {"B"} and isinstance(value["B"], str):
+            return {"B": base64.b64decode(value["B"])}
+        return {k: _binary_decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_binary_decoded(v) for v in value]
+    return value
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

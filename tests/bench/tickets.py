@@ -124,12 +124,14 @@ def main() -> None:
             worst = 0
             for number, (name, run) in enumerate(paths.items()):
                 # each path from the clock's start, so its deadlines are the same every run
+                # (fast only where the path is about a missed deadline: the others must not be late)
                 from functions.tickets.clock import Clock
-                from tests.integration.ticket_stack import CLOCK_SPEED, CLOCK_START
+                from tests.integration.ticket_stack import CALM_SPEED, CLOCK_SPEED, CLOCK_START
 
                 rating_id = f"bench-ticket-{number:02d}"
                 ticket_id = s.bad_rating(rating_id, deliver=False)
-                service.clock = Clock(CLOCK_START, CLOCK_SPEED)
+                speed = CLOCK_SPEED if run is missed_contact else CALM_SPEED
+                service.clock = Clock(CLOCK_START, speed)
                 before = sum(counts.values())
                 s.deliver(s.insert_record(rating_id))
                 opening = sum(counts.values()) - before

@@ -210,6 +210,33 @@ def test_a_case_its_invitation_a_bad_reply_its_rating_and_the_departments_notifi
     assert "贵阳市政务服务中心" in told["body"]
 
 
+def test_an_escalation_texts_the_supervising_level(api: Api, stack: Stack) -> None:
+    """The ticket workflow publishes `escalated` when a deadline passes (days away in this stack): the
+    SMS side of contract 3 is shown with the event as the state machine publishes it."""
+    ticket_id = new_id("tk")
+    publish_ticket_event(
+        stack,
+        {
+            "event": "escalated",
+            "ticket_id": ticket_id,
+            "rating_id": ticket_id.removeprefix("tk-"),
+            "department": DEPARTMENT,
+            "supervisor": "520100000000",
+            "stage": "contact",
+            "due": None,
+        },
+    )
+    supervisor = GUIZHOU.sms.contacts["region#520100000000"]
+
+    def escalations() -> list[dict[str, str]]:
+        messages = api.get("/local/sms/outbox").json()["messages"]
+        return [m for m in messages if m["purpose"] == "escalation" and ticket_id in m["body"]]
+
+    assert wait_for(escalations), "the supervising level was not told"
+    [text] = escalations()
+    assert text["to"] == supervisor and "贵阳市政务服务中心" in text["body"]
+
+
 # --- how else a case or a reply can go --------------------------------------------------------------
 
 

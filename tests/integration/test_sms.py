@@ -406,3 +406,37 @@ def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms:
         assert figures("department#D52010002")["active_rating_rate"] is None
     finally:
         index_wiring.use(None)
+
+
+def test_the_http_provider_posts_each_text_and_fails_on_a_refusal() -> None:
+    """The China-region adapter against a real HTTP server standing in for the domestic SMS gateway."""
+    import threading
+    import urllib.error
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from functions.sms.outbound import HttpSmsProvider
+
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.headers["Authorization"], body))
+            self.send_response(503 if body["text"] == "refuse" else 200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        provider = HttpSmsProvider(f"http://127.0.0.1:{server.server_port}/send", "gateway-key")
+        provider.send(PHONE, "您好", "invitation", DAY)
+        with pytest.raises(urllib.error.HTTPError):  # the sender's record fails: retried, then dead-lettered
+            provider.send(PHONE, "refuse", "help", DAY)
+    finally:
+        server.shutdown()
+    assert received[0] == ("Bearer gateway-key", {"phone": PHONE, "text": "您好"})
+    with pytest.raises(ValueError):
+        HttpSmsProvider("http://sms.example.cn/send", "k")  # only https leaves the machine

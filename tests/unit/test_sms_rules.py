@@ -108,3 +108,30 @@ def test_inbound_texts_are_checked():
 
 def test_a_template_never_loses_a_text_to_a_missing_placeholder():
     assert render("{item}（{case_no}）{unknown}", item="企业开办", case_no="1") == "企业开办（1）{unknown}"
+
+
+def test_the_sms_settings_name_a_provider_and_what_it_needs():
+    from functions.core.settings import SettingsError
+    from functions.sms.wiring import SmsSettings
+
+    topic = {
+        "TABLE_PREFIX": "gz",
+        "SMS_OUTBOUND_TOPIC_ARN": "arn:aws-cn:sns:cn-northwest-1:123456789012:haochaping-sms-outbound",
+    }
+    assert SmsSettings.from_env({**topic, "SMS_PROVIDER": "sns"}).provider == "sns"
+    china = SmsSettings.from_env(
+        {
+            **topic,
+            "SMS_PROVIDER": "http",
+            "SMS_PROVIDER_URL": "https://sms.example.cn/send",
+            "SMS_PROVIDER_KEY_SECRET_ARN": "k",
+        }
+    )
+    assert china.provider == "http" and china.provider_key_secret_arn == "k"
+    for env in (
+        {**topic, "SMS_PROVIDER": "http"},
+        {**topic, "SMS_PROVIDER": "pigeon"},
+        {"SMS_PROVIDER": "sns"},
+    ):
+        with pytest.raises(SettingsError):
+            SmsSettings.from_env(env)

@@ -116,3 +116,13 @@ def test_the_asl_placeholders_are_exactly_the_topology_s_and_values_cannot_break
         definition("ticket", {**values, "Unused": "x"})
     with pytest.raises(ValueError):
         definition("ticket", {k: v for k, v in values.items() if k != "Partition"})
+
+
+def test_the_fast_clock_is_for_the_local_stack_only() -> None:
+    from functions.tickets.clock import Clock
+
+    fast = Clock.parse("2026-11-22T20:00:00+08:00@3600")
+    assert fast.now() >= datetime(2026, 11, 22, 20, tzinfo=ZONE)
+    assert fast.seconds_until(datetime(2026, 11, 22, 22, tzinfo=ZONE)) in (1, 2)
+    wall = Clock.parse("")
+    assert abs((wall.now() - datetime.now(ZONE)).total_seconds()) < 5
