@@ -170,6 +170,15 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
+    # Early warnings of every department, once a day (09:00 in China), counted as metrics by rule.
+    EventSource(
+        "index-warnings",
+        "functions.index.analysis_api:scheduled",
+        "schedule",
+        "cron(0 1 * * ? *)",
+        needs=Needs(reads=("counters", "directory")),
+        sizing=Sizing(timeout_seconds=300),
+    ),
     EventSource(
         "tickets",
         "functions.tickets.stream:handler",

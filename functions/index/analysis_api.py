@@ -149,12 +149,17 @@ def register(app: ProjectApp) -> None:
 def _parse_day(raw: str | None) -> date | None:
     if raw is None:
         return None
+    from functions.index.figures import DATE, END_OF_TIME, EPOCH
+
     try:
-        if len(raw) != 10:
+        if not DATE.fullmatch(raw):
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed({"date": "a date YYYY-MM-DD"}) from None
+    if not EPOCH <= day <= END_OF_TIME:  # the rules look back from the day: 0001-01-01 would overflow
+        raise ValidationFailed({"date": f"a date from {EPOCH} to {END_OF_TIME}"})
+    return day
 
 
 def _parse_region(raw: str) -> str:
@@ -164,9 +169,13 @@ def _parse_region(raw: str) -> str:
         raise ValidationFailed({"region": "a region code of 6, 9 or 12 digits"}) from None
 
 
+_checked_days: set[date] = set()
+
+
 def scheduled(event: Any, context: Any) -> dict[str, int]:
     """Daily schedule: evaluate every department of the province for yesterday (a whole day) and emit
-    the warning counts as metrics."""
+    the warning counts as metrics. A day already checked in this process is not checked again (the
+    local stack fires schedules every few seconds)."""
     from datetime import timedelta
 
     from functions.core.observability import end_request
@@ -175,9 +184,13 @@ def scheduled(event: Any, context: Any) -> dict[str, int]:
     wired = analysis_wiring.analysis()
     province = wired.settings.province
     day = datetime.now(ZoneInfo(province.timezone)).date() - timedelta(days=1)
+    if day in _checked_days:
+        return {}
     try:
-        return check_province(
+        totals = check_province(
             EarlyWarnings(wired.figures, wired.store, province), wired.store, province.code, day
         )
+        _checked_days.add(day)
+        return totals
     finally:
         end_request()

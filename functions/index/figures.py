@@ -11,6 +11,7 @@ period, any family) and shape them with `figures_view`."""
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, Protocol
@@ -33,6 +34,8 @@ from functions.index.contribution import (
     VALID_LEVEL,
 )
 
+# A day as the contract writes it.
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY = "d#"
 MONTH = "m#"
 # Nothing can have been rated before 国办发〔2019〕51号; an open period starts there.
@@ -75,7 +78,7 @@ def parse_period(start: str | None, end: str | None) -> Period:
             parsed.append(None)
             continue
         try:
-            if len(text) != 10:
+            if not DATE.fullmatch(text):  # not ISO's other forms (2026-W01-1, 20260101)
                 raise ValueError
             parsed.append(date.fromisoformat(text))
         except ValueError:

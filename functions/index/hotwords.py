@@ -50,7 +50,8 @@ def contribute(rating: Any) -> dict[str, int]:
         return {}  # nothing to cut: no segmenter (and no settings) needed
     return rating_hot_words(
         {"satisfaction": rating.satisfaction, "valid": rating.valid, "comment": rating.comment},
-        segmenter().words,
+        # Built only when a comment is there to cut: most ratings have none.
+        lambda comment: segmenter().words(comment),
     )
 
 

@@ -56,7 +56,7 @@ class Profiles:
             trend.append({"month": first.isoformat()[:7], "valid": view["valid"], "index": view["index"]})
 
         department = entry.nearest(SubjectKind.DEPARTMENT)
-        peers = self._peers(entry, department.ref if department else None)
+        peers = self._peers(entry, department)
         counts = self._figures.counts_many([p.ref.key for p in peers], all_time)
         rows = [
             {**figures_view(p.kind.value, p.code, all_time, counts.get(p.ref.key, {}), rule), "name": p.name}
@@ -68,7 +68,7 @@ class Profiles:
             "kind": entry.kind.value,
             "code": entry.code,
             "name": entry.name,
-            "department": department.as_dict() if department else None,
+            "department": self._named(department) if department else None,
             "valid": own["valid"],
             "index": own["index"],
             "good_rate": own["good_rate"],
@@ -83,6 +83,11 @@ class Profiles:
             "ranked_peers": sum(1 for r in ranked if r["rank"] is not None),
             "min_ratings_to_rank": rule.min_ratings_to_rank,
         }
+
+    def _named(self, ref: SubjectRef) -> dict[str, str]:
+        """A path step as shown: paths hold codes, names are looked up (a rename shows at once)."""
+        found = self._directory.get_many([ref]).get(ref)
+        return {"kind": ref.kind.value, "code": ref.code, "name": found.name if found else ""}
 
     def _peers(self, entry: DirectoryEntry, department: SubjectRef | None) -> list[DirectoryEntry]:
         if department is None:

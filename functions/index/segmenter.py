@@ -3,9 +3,11 @@
 Library: rjieba 0.2.x, the Python binding of jieba-rs (the Rust port of jieba, maintained), rather than
 jieba 0.42.1 itself (last release January 2020, unmaintained). Same dictionary and the same tagger, so
 the words are the same (tests/unit/test_hot_words.py checks it); measured on this machine by
-`python -m tests.bench.public_segmentation`, with part-of-speech tagging on (name removal needs it):
-rjieba ≈ 50,000 comments/s and 0.16 s to load, jieba ≈ 13,000 comments/s and 1.9 s to load. A stream
-function that starts cold pays the load, so the tenfold shorter start matters as much as the speed.
+`python -m tests.bench.public_segmentation`, with part-of-speech tagging on (name removal needs it),
+on a quiet machine: rjieba ≈ 50,000 comments/s, jieba ≈ 13,000; on a busy one (load 14 on 2 cores)
+33,000 against 4,900. rjieba loads in 0.16 s per tokenizer (this module builds its own, so about
+0.35 s with the package's default one), jieba in 1.9 s: a stream function that starts cold pays the
+load, so the shorter start matters as much as the speed.
 
 How a comment becomes words:
 1. personal data is removed first (functions/index/redaction.py);
@@ -95,9 +97,11 @@ class Segmenter:
 
     def _load(self, backend: str) -> Any:
         if backend == "rjieba":
-            import rjieba  # the package builds its default tokenizer on import: use that one
+            import rjieba
 
-            tokenizer = rjieba._DEFAULT_JIEBA
+            # A tokenizer of its own (the package's default one is shared by the whole process): the
+            # words of a comment depend on this segmenter's dictionary only.
+            tokenizer = rjieba.Jieba()
             for word in sorted(self._domain):
                 tokenizer.add_word(word, None, DOMAIN_TAG)
 

@@ -12,6 +12,16 @@ from functions.index.figures import FigureReader
 from functions.index.settings import IndexSettings
 
 
+class _ReadsOnly:
+    """The index function reads the directory and never moves entries: no jobs, no job queue."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"the index function does not change the directory ({name})")
+
+
+_READ_ONLY: Any = _ReadsOnly()
+
+
 class Runtime(NamedTuple):
     settings: IndexSettings
     counters: DynamoCounters
@@ -28,7 +38,7 @@ def build(config: IndexSettings, dynamodb: Any) -> Runtime:
         settings=config,
         counters=counters,
         figures=FigureReader(counters),
-        directory=DirectoryService(directory, config.province.code),
+        directory=DirectoryService(directory, config.province.code, _READ_ONLY, _READ_ONLY),
     )
 
 

@@ -18,6 +18,8 @@ from tests.bench import (
     dynamodb_cost,
     http_load,
     import_time,
+    public_segmentation,
+    public_summary,
     rate_inprocess,
     sms_costs,
     tickets,
@@ -32,6 +34,8 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("sms_costs", sms_costs.main),
     ("tickets", tickets.main),
     ("cost_model", cost_model.main),
+    ("public_segmentation", public_segmentation.main),
+    ("public_summary", public_summary.main),
 )
 
 

@@ -231,9 +231,25 @@ def hostile_json(draw: st.DrawFn, fields: list[str]) -> bytes:
     return ("{" + ",".join(members) + "}").encode("utf-8")
 
 
-HOSTILE_PARAMETERS = st.sampled_from(
-    ["%ED%A0%80", "%F0%28%8C%28", "%00", "a%2Fb", "..", "jobs", "x" * 3000, "%E4%B8%AD", "1e400", "-1", "%20"]
-)
+HOSTILE_VALUES = [
+    "%ED%A0%80",
+    "%F0%28%8C%28",
+    "%00",
+    "a%2Fb",
+    "..",
+    "jobs",
+    "x" * 3000,
+    "%E4%B8%AD",
+    "1e400",
+    "-1",
+    "%20",
+]
+HOSTILE_PARAMETERS = st.sampled_from(HOSTILE_VALUES)
+
+# Days at the ends of what a date can hold (a rule that looks back from 0001-01-01 overflows), and days
+# that do not exist or are written otherwise.
+DAYS = ["0001-01-01", "0001-01-31", "9999-12-31", "2026-02-30", "2026-W01-1", "20260101", "2026-1-1"]
+HOSTILE_DAYS = st.sampled_from(DAYS)
 
 
 @dataclass(frozen=True)
@@ -242,6 +258,8 @@ class ServedOperation:
     path: str
     schemes: frozenset[str]  # the credentials it accepts
     fields: tuple[str, ...]  # the properties of its JSON body, if it takes one
+    answers: frozenset[str]  # the media types of its successful answers
+    queries: frozenset[str]  # the names of its query parameters
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +279,13 @@ def served_operations(api: Api, channel_headers: dict[str, str]) -> list[ServedO
             path,
             frozenset(name for requirement in operation.get("security", []) for name in requirement),
             fields(operation),
+            frozenset(
+                media
+                for status, response in operation.get("responses", {}).items()
+                if status.startswith("2")
+                for media in response.get("content", {})
+            ),
+            frozenset(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"),
         )
         for path, operations in document["paths"].items()
         for method, operation in operations.items()
@@ -286,7 +311,8 @@ def test_hostile_json_and_parameters_never_get_a_5xx_on_any_operation(
     for parameter in re.findall(r"{(\w+)}", path):
         path = path.replace(f"{{{parameter}}}", data.draw(HOSTILE_PARAMETERS, label=parameter))
     if data.draw(st.booleans(), label="with query"):
-        path += "?parent=" + data.draw(HOSTILE_PARAMETERS, label="parent")
+        name = data.draw(st.sampled_from(sorted(operation.queries) or ["parent"]), label="query name")
+        path += f"?{name}=" + data.draw(HOSTILE_PARAMETERS | HOSTILE_DAYS, label=name)
     body = data.draw(hostile_json(list(operation.fields) or ["name"]), label="body")
 
     # When it is sent
@@ -294,11 +320,43 @@ def test_hostile_json_and_parameters_never_get_a_5xx_on_any_operation(
 
     # Then it is never a 5xx, and every refusal is in the contract's shape
     assert answer.status < 500, f"{method} {path[:80]} {body[:200]!r} -> {answer}"
-    document = answer.json()
+    content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+    if answer.status < 400:  # in a media type the document declares (the public page is HTML)
+        assert content_type.split(";")[0].strip() in operation.answers, (content_type, answer)
+    if content_type.startswith("application/json"):
+        document = answer.json()
+    else:
+        assert answer.status < 400, f"an error not in the contract's shape: {answer}"
     if answer.status >= 400:
         assert isinstance(document.get("error"), str) and isinstance(document.get("message"), str), answer
         if document["error"] == "validation":
             assert answer.status == 400 and isinstance(document.get("fields"), dict), answer
+
+
+def test_every_query_parameter_takes_hostile_values_without_a_5xx(
+    served_operations: list[ServedOperation],
+    api: Api,
+    channel_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    # Given every query parameter of every operation, and every hostile value and odd day
+    values = [*HOSTILE_VALUES, *DAYS]
+    failures = []
+    for operation in served_operations:
+        headers = channel_headers if "channelKey" in operation.schemes else admin_headers
+        path = re.sub(r"{(\w+)}", "520000000000", operation.path)
+        for name in sorted(operation.queries):
+            for value in values:
+                # When an admin (or a channel, where only a channel may call) sends it alone
+                answer = api.request(operation.method, f"{path}?{name}={value}", headers=headers)
+                # Then it is never a 5xx, and a refusal is in the contract's shape
+                content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+                if answer.status >= 500 or (
+                    answer.status >= 400
+                    and not (content_type.startswith("application/json") and "error" in answer.json())
+                ):
+                    failures.append(f"{operation.method} {path}?{name}={value[:40]} -> {str(answer)[:200]}")
+    assert not failures, "\n".join(failures)
 
 
 # --- 2. valid ratings, generated from the demo directory -----------------------------------------

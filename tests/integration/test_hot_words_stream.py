@@ -13,6 +13,8 @@ import pytest
 from functions.index import wiring as index_wiring
 from functions.index.settings import IndexSettings
 from functions.index.stream import handle
+from infra.local.gateway import LocalApiGateway
+from tests.gateway import TEST_API_KEYS, GatewayClient
 from tests.integration.conftest import RateStack, post_rating
 from tests.integration.stream_pump import StreamPump, batches
 
@@ -26,13 +28,11 @@ PHONE, NAME, ID_NUMBER = "13912345678", "王小明", "520102199001011234"
 
 @pytest.fixture
 def index(rate_stack: RateStack, api: Any) -> Iterator[Any]:
+    """The index function behind the gateway's code path (tokens checked in front of it)."""
     from functions.index.app import app
-    from infra.local.gateway import LocalApiGateway
-    from tests.gateway import TEST_API_KEYS, GatewayClient
 
     index_wiring.use(index_wiring.build(IndexSettings.from_env(rate_stack.env), rate_stack.dynamodb))
     try:
-        # Behind the gateway's code path: tokens are checked by the authorizer in front of the function.
         yield GatewayClient(LocalApiGateway({"index": app}, api_keys=TEST_API_KEYS))
     finally:
         index_wiring.use(None)
@@ -44,7 +44,7 @@ def rate(api: Any, satisfaction: int, comment: str, **extra: Any) -> str:
         "satisfaction": satisfaction,
         "subjects": {"department": DEPARTMENT, "window": WINDOW, "staff": STAFF},
         "rated_at": "2026-09-30T10:00:00+08:00",
-        "comment": comment,
+        **({"comment": comment} if comment else {}),
         **extra,
     }
     status, answer = post_rating(api, body)
@@ -109,7 +109,7 @@ def test_the_summary_is_public_cacheable_and_holds_no_personal_data(
 
     answer = index.http.get(f"/v1/public/summary?{PERIOD}")
     assert answer.status_code == 200, answer.body
-    assert answer.headers["Cache-Control"] == "public, max-age=60"
+    assert answer.headers["cache-control"] == "public, max-age=60"
     text = answer.body.decode() if isinstance(answer.body, bytes) else answer.body
     for value in (PHONE, NAME, ID_NUMBER, PHONE[-4:], NAME[1:]):
         assert value not in text
@@ -120,5 +120,50 @@ def test_the_summary_is_public_cacheable_and_holds_no_personal_data(
     guiyang = next(row for row in body["rows"]["cities"] if row["code"] == "520100000000")
     assert (guiyang["valid"], guiyang["rank"], guiyang["ranked"]) == (2, None, False)
     page = index.http.get("/public")
-    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "v1/public/summary" in (page.body.decode() if isinstance(page.body, bytes) else page.body)
+
+
+def test_a_departments_bad_rate_jump_is_an_early_warning(rate_stack: RateStack, api: Any, index: Any) -> None:
+    from datetime import date
+
+    from functions.index import analysis_wiring
+    from functions.index.warnings import EarlyWarnings, check_province
+
+    stream = StreamPump(rate_stack.dynamodb, rate_stack.settings.ratings_table)
+    # Given a department with 40 good ratings over the month before, and then a day with 6 bad of 10
+    for i in range(40):
+        rate(api, 5, "", rated_at=f"2026-09-{1 + i % 28:02d}T10:00:00+08:00")
+    for i in range(10):
+        rate(api, 1 if i < 6 else 5, "", rated_at="2026-09-30T11:00:00+08:00")
+    deliver(list(batches(stream.take(), 100)))
+
+    # When people in scope ask for the day's warnings
+    department = index.http.get(
+        "/v1/warnings?date=2026-09-30", headers=rate_stack.token("department", DEPARTMENT)
+    )
+    county = index.http.get(
+        "/v1/warnings?date=2026-09-30&region=520102", headers=rate_stack.token("reviewer", "520100000000")
+    )
+
+    # Then the department's jump is listed, with the figures it was found from
+    for answer in (department, county):
+        assert answer.status_code == 200, answer.body
+        warnings = [w for w in json.loads(answer.body)["warnings"] if w["rule"] == "bad_rate_jump"]
+        assert [w["department"]["code"] for w in warnings] == [DEPARTMENT]
+        assert (warnings[0]["valid"], warnings[0]["bad"], warnings[0]["baseline_bad_rate"]) == (10, 6, 0.0)
+    # and the day before is quiet
+    quiet = index.http.get("/v1/warnings?date=2026-09-28", headers=rate_stack.token("department", DEPARTMENT))
+    assert json.loads(quiet.body)["warnings"] == []
+    # and the province-wide check counts it by rule (the metrics the alarms watch)
+    wired = analysis_wiring.analysis()
+    totals = check_province(
+        EarlyWarnings(wired.figures, wired.store, wired.settings.province),
+        wired.store,
+        PROVINCE,
+        date(2026, 9, 30),
+    )
+    assert totals["bad_rate_jump"] == 1
+    # and a department cannot look at another region's warnings
+    other = index.http.get("/v1/warnings?region=520200", headers=rate_stack.token("department", DEPARTMENT))
+    assert other.status_code == 403, other.body

@@ -13,6 +13,8 @@ import pytest
 from functions.index import wiring as index_wiring
 from functions.index.settings import IndexSettings
 from functions.index.stream import handle
+from infra.local.gateway import LocalApiGateway
+from tests.gateway import TEST_API_KEYS, GatewayClient
 from tests.integration.conftest import RateStack, post_rating
 from tests.integration.stream_pump import StreamPump, batches
 
@@ -26,14 +28,12 @@ PROVINCE = "520000000000"
 
 @pytest.fixture
 def index(rate_stack: RateStack, api: Any) -> Iterator[Any]:
+    """The index function behind the gateway's code path: tokens are checked in front of it."""
     from functions.index.app import app
-    from infra.local.gateway import LocalApiGateway
-    from tests.gateway import TEST_API_KEYS, GatewayClient
 
     runtime = index_wiring.build(IndexSettings.from_env(rate_stack.env), rate_stack.dynamodb)
     index_wiring.use(runtime)
     try:
-        # Behind the gateway's code path: tokens are checked by the authorizer in front of the function.
         yield GatewayClient(LocalApiGateway({"index": app}, api_keys=TEST_API_KEYS))
     finally:
         index_wiring.use(None)
@@ -166,7 +166,5 @@ def test_scopes_reviewers_see_their_region_and_channels_see_nothing(
         figures(index, rate_stack.token("reviewer", "520200"), f"/v1/indices/department/{DEPARTMENT}")[0]
         == 403
     )
-    assert (
-        figures(index, {"x-api-key": "local-demo-key"}, f"/v1/indices/staff/{STAFF}")[0] == 401
-    )  # a channel key is no credential on a person route
+    assert figures(index, {"x-api-key": "local-demo-key"}, f"/v1/indices/staff/{STAFF}")[0] == 401
     assert figures(index, {}, f"/v1/indices/staff/{STAFF}")[0] == 401
