@@ -29,12 +29,16 @@ Dimensions = tuple[tuple[str, str], ...]
 # as Lambda runs one invocation at a time per execution environment.
 _counts: Counter[tuple[str, Dimensions]] = Counter()
 _lock = threading.Lock()
+_in_scope = threading.Event()
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """Adds to a count emitted when the request or batch ends, under exactly these dimensions."""
+    """Adds to a count emitted when the request or batch ends, under exactly these dimensions; outside
+    any scope (a handler that opened none), emitted at once rather than kept for a later request."""
     with _lock:
         _counts[(name, tuple(sorted(dimensions.items())))] += value
+    if not _in_scope.is_set():
+        flush()
 
 
 def flush() -> None:
@@ -56,11 +60,13 @@ def flush() -> None:
 
 
 def start_request(service: str, request_context: Mapping[str, Any]) -> None:
+    _in_scope.set()
     logger.append_keys(function=service)
     logger.set_correlation_id(request_context.get("requestId"))
 
 
 def end_request() -> None:
+    _in_scope.clear()
     flush()
     logger.set_correlation_id(None)
 

@@ -90,10 +90,9 @@ def handle(event: dict[str, Any], context: Any, counters: DynamoCounters) -> dic
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from functions.core.observability import end_request
+    from functions.core.observability import batch_scope
     from functions.index import wiring
 
-    try:
+    # The batch's log lines carry its correlation id; its metrics are emitted once, per dimension set.
+    with batch_scope("index", event, context):
         return handle(event, context, wiring.runtime().counters)
-    finally:
-        end_request()  # flushes the batch's metrics

@@ -16,9 +16,15 @@ from functions.sms import wiring
 def _batch(event: dict[str, Any], context: Any, record_handler: Any) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=BatchProcessor(EventType.SQS), context=context
-    )
+    from functions.core.observability import batch_scope
+
+    with batch_scope("sms", event, context):
+        return process_partial_response(
+            event=event,
+            record_handler=record_handler,
+            processor=BatchProcessor(EventType.SQS),
+            context=context,
+        )
 
 
 def _send_one(record: Any) -> None:

@@ -10,6 +10,7 @@ import csv
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -76,11 +77,16 @@ class SentPersonalData:
                 self.values.add(value.strip())
 
     def leaked_into(self, text: str) -> list[str]:
-        """The values found in `text`, as sent or JSON-escaped (a logger may write \\uXXXX)."""
+        """The values found in `text`, as sent or JSON-escaped (a logger may write \\uXXXX), standing
+        alone: a test phone such as 12345678901 inside the account id 123456789012 is not that phone."""
+
+        def found(form: str) -> bool:
+            return re.search(rf"(?<![0-9A-Za-z]){re.escape(form)}(?![0-9A-Za-z])", text) is not None
+
         return sorted(
             value
             for value in self.values
-            if value in text or json.dumps(value, ensure_ascii=True)[1:-1] in text
+            if found(value) or found(json.dumps(value, ensure_ascii=True)[1:-1])
         )
 
 

@@ -8,7 +8,8 @@ import base64
 import boto3
 import pytest
 
-from functions.core.settings import SettingsError, secret_key
+from functions.core.settings import RatingIntakeSettings, SettingsError
+from infra.provinces import GUIZHOU
 
 
 def test_the_personal_data_key_is_read_from_the_secret_the_stack_generated(moto_aws):
@@ -17,12 +18,18 @@ def test_the_personal_data_key_is_read_from_the_secret_the_stack_generated(moto_
     arn = boto3.client("secretsmanager").create_secret(Name="haochaping-x/personal-data", SecretString=value)[
         "ARN"
     ]
-    # When a function reads it from its Lambda environment, as the stack sets it
-    key = secret_key({"PERSONAL_DATA_SECRET_ARN": arn}, "personal-data")
+    # When a function's settings are read from its Lambda environment
+    settings = RatingIntakeSettings.from_env(
+        {
+            "PROVINCE_CONFIG": GUIZHOU.to_json(),
+            "TABLE_PREFIX": "haochaping-x",
+            "PERSONAL_DATA_SECRET_ARN": arn,
+        }
+    )
     # Then the key is the secret's value, decoded
-    assert key == base64.urlsafe_b64decode(value)
+    assert settings.personal_data_secret == base64.urlsafe_b64decode(value)
 
 
-def test_without_the_arn_a_function_refuses_to_start():
-    with pytest.raises(SettingsError, match="PERSONAL_DATA_SECRET_ARN"):
-        secret_key({}, "personal-data")
+def test_without_value_or_arn_the_settings_refuse_to_start():
+    with pytest.raises(SettingsError, match="PERSONAL_DATA_SECRET"):
+        RatingIntakeSettings.from_env({"PROVINCE_CONFIG": GUIZHOU.to_json(), "TABLE_PREFIX": "haochaping-x"})

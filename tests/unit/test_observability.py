@@ -62,3 +62,11 @@ def _log_a_batch() -> None:
             logger.info("record applied")
         logger.info("batch done")
     logger.info("after the batch")
+
+
+def test_a_count_outside_any_scope_is_emitted_at_once_not_kept_for_a_later_request(capsys):
+    count("SmsReply", outcome="rated")
+
+    lines = emitted(capsys.readouterr().out)
+    assert [(line["outcome"], line["SmsReply"]) for line in lines] == [("rated", [1.0])]
+    assert metrics.metric_set == {} and metrics.dimension_set == {}

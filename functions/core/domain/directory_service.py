@@ -63,6 +63,18 @@ def _now() -> str:
 
 
 class DirectoryService:
+    @property
+    def _jobs(self) -> JobStore:
+        if self._jobs_store is None:
+            raise RuntimeError("this function reads the directory only: it was given no job store")
+        return self._jobs_store
+
+    @property
+    def _queue(self) -> JobQueue:
+        if self._job_queue is None:
+            raise RuntimeError("this function reads the directory only: it was given no job queue")
+        return self._job_queue
+
     def __init__(
         self,
         store: DirectoryStore,
@@ -72,10 +84,12 @@ class DirectoryService:
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         now: Callable[[], str] = _now,
     ) -> None:
+        """A function that only reads the directory (the index function) gives no jobs and no queue;
+        moving entries then fails loudly instead of half-moving a subtree."""
         self._store = store
         self._province = province_code
-        self._jobs = jobs
-        self._queue = queue
+        self._jobs_store = jobs
+        self._job_queue = queue
         self._new_id = new_id
         self._now = now
 
