@@ -249,6 +249,9 @@ DEAD_LETTERS: dict[str, tuple[str, int]] = {
 }
 # `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events", SMS_INBOUND_TOPIC)
+# Topics an AWS service publishes to, where the partition has SNS SMS: the two-way SMS number's
+# replies (AWS End User Messaging SMS). Elsewhere nothing outside the stack may publish to them.
+SERVICE_PUBLISHERS: dict[str, str] = {SMS_INBOUND_TOPIC: "sms-voice.amazonaws.com"}
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
     Subscription("sms-outbound", "sms-send"),

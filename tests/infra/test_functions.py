@@ -263,3 +263,39 @@ def test_the_china_sender_reads_the_gateway_key_from_its_secret_never_from_the_e
     # No plain key anywhere in any function's environment.
     for _, fn in _functions(china).values():
         assert "SMS_PROVIDER_KEY" not in fn.get("Environment", {}).get("Variables", {})
+
+
+def test_only_the_two_way_sms_service_of_this_account_may_publish_replies_where_it_exists(template, china):
+    from aws_cdk.assertions import Match
+
+    topic = _named(template, "AWS::SNS::Topic", "TopicName", "haochaping-guizhou-sms-inbound")
+    same_account = {"StringEquals": {"aws:SourceAccount": DEPLOYMENTS["guizhou"].account}}
+    publish = Match.object_like(
+        {
+            "Action": "sns:Publish",
+            "Effect": "Allow",
+            "Principal": {"Service": "sms-voice.amazonaws.com"},
+            "Resource": {"Ref": topic},
+            "Condition": same_account,
+        }
+    )
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {"Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": Match.array_with([publish])}},
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Principal": {"Service": "sms-voice.amazonaws.com"}, "Condition": same_account}
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    # China has no SNS SMS: no outside service may publish there.
+    assert "sms-voice.amazonaws.com" not in json.dumps(china.to_json())
