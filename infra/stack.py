@@ -66,7 +66,9 @@ class ProvinceStack(Stack):
         Tags.of(self).add("haochaping:province", province.code)
 
         self.data = DataTables(self, "Data", table_prefix=prefix)
-        self.messaging = Messaging(self, "Messaging", prefix=prefix, key=self.data.key)
+        self.messaging = Messaging(
+            self, "Messaging", prefix=prefix, key=self.data.key, sns_sms=deploy.facts.sns_sms
+        )
         self.workflow = Workflow(
             self,
             "Workflow",

@@ -53,9 +53,11 @@ class EventSource:
 
     function: str
     handler: str  # "module:attribute"
-    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name) or "schedule"
+    # "dynamodb-stream" (source: a table's logical name), "sqs" (source: a queue name), "schedule"
     # (source: an EventBridge schedule expression, e.g. "rate(5 minutes)"; the local stack runs it
-    # every LOCAL_SCHEDULE_SECONDS, default 1)
+    # every LOCAL_SCHEDULE_SECONDS, default 1) or "sns" (source: a topic of TOPICS; the function is
+    # subscribed to it, invoked asynchronously, and what SNS cannot deliver or the function still fails
+    # after Lambda's retries goes to `dead_letter_queue`; the local stack serves no such source)
     kind: str
     source: str
     batch_size: int = 100
@@ -68,6 +70,9 @@ class EventSource:
     # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
     # index function's exactly-once counting needs; 0 = none.
     tumbling_window_seconds: int = 0
+    # "sns" sources only: a queue of QUEUES (or a dead-letter queue named in DEAD_LETTERS) that keeps
+    # the messages neither SNS nor the function could handle.
+    dead_letter_queue: str | None = None
 
 
 # The personal-data key: only the functions that seal or read raters' data (rate, its directory jobs
@@ -120,6 +125,8 @@ TICKET_TASKS_QUEUE = "ticket-tasks"
 TICKET_EVENTS_LOG_QUEUE = "ticket-events-log"
 # Moves of directory subtrees, one chunk per message (functions.core.domain.directory_jobs).
 DIRECTORY_JOBS_QUEUE = "directory-jobs"
+# Inbound texts (two-way SMS) delivered by the province's SMS service.
+SMS_INBOUND_TOPIC = "sms-inbound"
 
 EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
@@ -168,6 +175,16 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         max_retry_attempts=3,
         tumbling_window_seconds=60,
         needs=Needs(writes=("counters",)),
+    ),
+    # Two-way SMS in AWS: replies arrive on the `sms-inbound` topic (the two-way number's destination,
+    # see README) and become ratings. Locally POST /local/sms/inbound is the phone network instead.
+    EventSource(
+        "sms-inbound",
+        "functions.sms.handlers:inbound",
+        "sns",
+        SMS_INBOUND_TOPIC,
+        needs=SMS_NEEDS,
+        dead_letter_queue="sms-dlq",
     ),
     # Invitations held back by the province's quiet hours go out when they end.
     EventSource(
@@ -231,7 +248,10 @@ DEAD_LETTERS: dict[str, tuple[str, int]] = {
     "sms-notifications": ("sms-dlq", 5),
 }
 # `ticket-events` (contract 3) replaces the earlier `escalations` topic.
-TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events")
+TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events", SMS_INBOUND_TOPIC)
+# Topics an AWS service publishes to, where the partition has SNS SMS: the two-way SMS number's
+# replies (AWS End User Messaging SMS). Elsewhere nothing outside the stack may publish to them.
+SERVICE_PUBLISHERS: dict[str, str] = {SMS_INBOUND_TOPIC: "sms-voice.amazonaws.com"}
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("ticket-events", TICKET_EVENTS_LOG_QUEUE),
     Subscription("sms-outbound", "sms-send"),

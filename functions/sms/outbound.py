@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -88,20 +88,24 @@ class SnsSmsProvider:
 
 class HttpSmsProvider:
     """A domestic SMS gateway over HTTPS (China regions have no SNS SMS): POST {"phone", "text"} with a
-    bearer key; any status but 2xx is a failure, retried by the queue and then dead-lettered."""
+    bearer key; any status but 2xx is a failure, retried by the queue and then dead-lettered.
 
-    def __init__(self, url: str, api_key: str, timeout: float = 5.0) -> None:
+    The key is asked for at each text (deployed: the `sms-provider-key` secret through Powertools, which
+    caches it for SECRET_MAX_AGE), so a key the operator puts in the secret is used within minutes and
+    a function that never texts never reads it."""
+
+    def __init__(self, url: str, api_key: str | Callable[[], str], timeout: float = 5.0) -> None:
         if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
             raise ValueError("the SMS provider URL must be https")
         self._url = url
-        self._api_key = api_key
+        self._api_key = api_key if callable(api_key) else (lambda: api_key)
         self._timeout = timeout
 
     def send(self, phone: str, body: str, purpose: str, now: datetime) -> None:
         request = urllib.request.Request(
             self._url,
             data=json.dumps({"phone": phone, "text": body}, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._api_key}"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._api_key()}"},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310 (https only)

@@ -86,8 +86,11 @@ def provider_for(config: SmsSettings) -> Provider:
     if config.provider == "local":
         return outbox.get()
     if config.provider == "http":
-        assert config.provider_url and config.provider_key_secret_arn
-        return HttpSmsProvider(config.provider_url, fetch_secret(config.provider_key_secret_arn).strip())
+        url, secret = config.provider_url, config.provider_key_secret_arn
+        assert url and secret
+        # The gateway's key as its operator issued it (an opaque string, not base64 key material like
+        # personal-data's), from the `sms-provider-key` secret at each text, Powertools-cached.
+        return HttpSmsProvider(url, lambda: fetch_secret(secret).strip())
     return SnsSmsProvider(_sns(), config.sender_id)
 
 

@@ -19,10 +19,12 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -264,6 +266,20 @@ class Functions(Construct):
                 sources.SqsEventSource(
                     queues[source.source], batch_size=source.batch_size, report_batch_item_failures=True
                 )
+            )
+        elif source.kind == "sns":
+            if source.dead_letter_queue is None:
+                raise ValueError(f"the sns source of {source.function!r} names no dead_letter_queue")
+            dead_letters = queues[source.dead_letter_queue]
+            topic = self.resources["topics"][source.source]
+            # SNS invokes the function (permission scoped to this topic); what it cannot deliver goes to
+            # the dead-letter queue (CDK adds the queue policy for this topic alone) ...
+            topic.add_subscription(subscriptions.LambdaSubscription(fn, dead_letter_queue=dead_letters))
+            # ... and so does what the function still fails after Lambda's asynchronous retries.
+            fn.configure_async_invoke(
+                retry_attempts=2,
+                max_event_age=Duration.hours(6),
+                on_failure=destinations.SqsDestination(dead_letters),
             )
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -23,7 +23,9 @@ RETENTION = Duration.days(14)
 
 
 class Messaging(Construct):
-    def __init__(self, scope: Construct, cid: str, *, prefix: str, key: kms.IKey) -> None:
+    def __init__(
+        self, scope: Construct, cid: str, *, prefix: str, key: kms.IKey, sns_sms: bool = False
+    ) -> None:
         super().__init__(scope, cid)
         self.prefix = prefix
         # SNS delivers to encrypted queues, and CloudWatch alarms publish to encrypted topics, only when
@@ -41,6 +43,28 @@ class Messaging(Construct):
             )
             for name in topology.TOPICS
         }
+        if sns_sms:
+            # The two-way SMS service publishes replies to its topic (encrypted: it needs the key too),
+            # on behalf of this account only.
+            same_account = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
+            for name, service in topology.SERVICE_PUBLISHERS.items():
+                publisher = iam.ServicePrincipal(service)
+                self.topics[name].add_to_resource_policy(
+                    iam.PolicyStatement(
+                        principals=[publisher],
+                        actions=["sns:Publish"],
+                        resources=[self.topics[name].topic_arn],
+                        conditions=same_account,
+                    )
+                )
+                key.add_to_resource_policy(
+                    iam.PolicyStatement(
+                        principals=[publisher],
+                        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                        resources=["*"],
+                        conditions=same_account,
+                    )
+                )
         self.queues: dict[str, sqs.Queue] = {}
         # queue → its dead-letter queue: the topology's DEAD_LETTERS where it names one (a shared DLQ
         # is a queue of the topology too), else a `<queue>-dlq` of its own.

@@ -341,6 +341,10 @@ def _start_pollers(
                 function_name=source.function,
                 every=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "1")),
             )
+        elif source.kind == "sns":
+            # Deployed, SNS pushes to these (two-way SMS replies); locally their own route stands in for
+            # the outside world that publishes (POST /local/sms/inbound is the local phone network).
+            continue
         else:
             raise ValueError(f"unknown event source kind {source.kind!r}")
         poller.start()

@@ -146,3 +146,156 @@ def test_the_evidence_bucket_is_versioned_private_and_encrypted_with_the_provinc
     }
     rule = evidence["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
+def _named(template, kind, name_property, name):
+    (logical_id,) = [
+        logical_id
+        for logical_id, r in template.find_resources(kind).items()
+        if r["Properties"].get(name_property) == name
+    ]
+    return logical_id
+
+
+def _policy_statements(template, role):
+    return [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_two_way_sms_replies_reach_the_inbound_handler_through_a_lambda_subscription_with_a_dlq(
+    synthesized, province
+):
+    from aws_cdk.assertions import Match
+
+    template = synthesized.templates[province]
+    prefix = f"haochaping-{province}"
+    topic = _named(template, "AWS::SNS::Topic", "TopicName", f"{prefix}-sms-inbound")
+    dlq = _named(template, "AWS::SQS::Queue", "QueueName", f"{prefix}-sms-dlq")
+    fn_id, props = _functions(template)[f"{prefix}-sms-inbound"]
+    assert props["Handler"] == "functions.sms.handlers.inbound"
+
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {
+            "Protocol": "lambda",
+            "TopicArn": {"Ref": topic},
+            "Endpoint": {"Fn::GetAtt": [fn_id, "Arn"]},
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}},
+        },
+    )
+    # Only this topic may invoke it ...
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [fn_id, "Arn"]},
+            "Principal": "sns.amazonaws.com",
+            "SourceArn": {"Ref": topic},
+        },
+    )
+    # ... only this topic may drop what it cannot deliver into the DLQ ...
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": dlq}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "sqs:SendMessage",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "sns.amazonaws.com"},
+                                "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": topic}}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+    # ... and what the function still fails after Lambda's retries lands there too.
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": fn_id},
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [dlq, "Arn"]}}},
+        },
+    )
+    # Least privilege: the inbound function sends to that DLQ only, publishes texts only to sms-outbound,
+    # and is no stream or queue consumer (no event-source mapping).
+    statements = _policy_statements(template, props["Role"]["Fn::GetAtt"][0])
+    sqs_resources = [
+        s["Resource"] for s in statements if any(a.startswith("sqs:") for a in _as_list(s["Action"]))
+    ]
+    assert sqs_resources == [{"Fn::GetAtt": [dlq, "Arn"]}]
+    outbound = _named(template, "AWS::SNS::Topic", "TopicName", f"{prefix}-sms-outbound")
+    sns_resources = [
+        s["Resource"] for s in statements if any(a.startswith("sns:") for a in _as_list(s["Action"]))
+    ]
+    assert sns_resources == [{"Ref": outbound}]
+    assert not [
+        m
+        for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": fn_id}
+    ]
+
+
+def test_the_china_sender_reads_the_gateway_key_from_its_secret_never_from_the_environment(china):
+    secret = _named(china, "AWS::SecretsManager::Secret", "Name", "haochaping-ningxia/sms-provider-key")
+    _, props = _functions(china)["haochaping-ningxia-sms-sender"]
+    env = props["Environment"]["Variables"]
+    assert env["SMS_PROVIDER"] == "http" and env["SMS_PROVIDER_URL"].startswith("https://")
+    assert env["SMS_PROVIDER_KEY_SECRET_ARN"] == {"Ref": secret}
+    statements = _policy_statements(china, props["Role"]["Fn::GetAtt"][0])
+    granted = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in _as_list(s["Action"])]
+    assert {"Ref": secret} in granted
+    # No plain key anywhere in any function's environment.
+    for _, fn in _functions(china).values():
+        assert "SMS_PROVIDER_KEY" not in fn.get("Environment", {}).get("Variables", {})
+
+
+def test_only_the_two_way_sms_service_of_this_account_may_publish_replies_where_it_exists(template, china):
+    from aws_cdk.assertions import Match
+
+    topic = _named(template, "AWS::SNS::Topic", "TopicName", "haochaping-guizhou-sms-inbound")
+    same_account = {"StringEquals": {"aws:SourceAccount": DEPLOYMENTS["guizhou"].account}}
+    publish = Match.object_like(
+        {
+            "Action": "sns:Publish",
+            "Effect": "Allow",
+            "Principal": {"Service": "sms-voice.amazonaws.com"},
+            "Resource": {"Ref": topic},
+            "Condition": same_account,
+        }
+    )
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {"Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": Match.array_with([publish])}},
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Principal": {"Service": "sms-voice.amazonaws.com"}, "Condition": same_account}
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    # China has no SNS SMS: no outside service may publish there.
+    assert "sms-voice.amazonaws.com" not in json.dumps(china.to_json())

@@ -440,3 +440,85 @@ def test_the_http_provider_posts_each_text_and_fails_on_a_refusal() -> None:
     assert received[0] == ("Bearer gateway-key", {"phone": PHONE, "text": "您好"})
     with pytest.raises(ValueError):
         HttpSmsProvider("http://sms.example.cn/send", "k")  # only https leaves the machine
+
+
+def test_the_china_provider_reads_its_key_from_the_sms_provider_key_secret_at_each_text(
+    moto_aws: None,
+) -> None:
+    """Deployed in China the sender texts through the HTTP gateway with the key the operator put in the
+    `sms-provider-key` secret (SMS_PROVIDER_KEY_SECRET_ARN), never a key in the environment; the key is
+    read when a text leaves, so building the sender (every SMS function does) touches no secret."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from functions.sms.wiring import provider_for
+
+    authorizations: list[str] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            authorizations.append(self.headers["Authorization"])
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = SmsSettings.from_env(
+            {
+                "TABLE_PREFIX": PREFIX,
+                "SMS_OUTBOUND_TOPIC_ARN": "arn:aws-cn:sns:cn-northwest-1:123456789012:it-sms-outbound",
+                "SMS_PROVIDER": "http",
+                "SMS_PROVIDER_URL": f"http://127.0.0.1:{server.server_port}/send",
+                "SMS_PROVIDER_KEY_SECRET_ARN": f"{PREFIX}/sms-provider-key",
+            }
+        )
+        provider = provider_for(config)  # no secret exists yet: nothing asked Secrets Manager
+        boto3.client("secretsmanager").create_secret(
+            Name=f"{PREFIX}/sms-provider-key", SecretString="operator-issued-key\n"
+        )
+        provider.send(PHONE, "您好", "invitation", DAY)
+    finally:
+        server.shutdown()
+    assert authorizations == ["Bearer operator-issued-key"]
+
+
+def test_a_two_way_sms_reply_delivered_by_the_sns_subscription_becomes_a_rating(sms: SmsStack) -> None:
+    """What the `sms-inbound` topic's Lambda subscription delivers (infra/topology.py, kind "sns"): the
+    reply is a rating, delivered twice it is still one, and a text we cannot take is dropped."""
+
+    def sns_event(message: dict[str, Any], message_id: str) -> dict[str, Any]:
+        return {
+            "Records": [
+                {
+                    "EventSource": "aws:sns",
+                    "Sns": {"Type": "Notification", "MessageId": message_id, "Message": json.dumps(message)},
+                }
+            ]
+        }
+
+    sms.case("GY-2026-0900")
+    reply = {
+        "originationNumber": f"+86{PHONE}",
+        "destinationNumber": "+8610690000",
+        "messageBody": "４ 办得快",
+        "inboundMessageId": "in-1",
+    }
+    handlers.inbound(sns_event(reply, "sns-1"), None)
+    handlers.inbound(sns_event(reply, "sns-2"), None)  # SNS delivers at least once
+    ratings = [
+        item
+        for item in sms.dynamodb.scan(TableName=sms.settings.ratings_table)["Items"]
+        if item.get("case_no", {}).get("S") == "GY-2026-0900"
+    ]
+    assert len(ratings) == 1
+    assert ratings[0]["channel"]["S"] == "sms" and ratings[0]["satisfaction"]["N"] == "4"
+    assert ratings[0]["comment"]["S"] == "办得快"
+    # Not a mainland number: refused and dropped (a retry would only fail again), nothing raised.
+    handlers.inbound(
+        sns_event({**reply, "originationNumber": "+4915112345678", "inboundMessageId": "x"}, "s"), None
+    )
