@@ -10,6 +10,7 @@ counters are complete). Screenshots go to tests/e2e/output/ (git-ignored)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -201,8 +202,12 @@ def test_no_public_answer_holds_personal_data(
         text = answer.text + json.dumps(
             answer.json() if answer.raw.startswith((b"{", b"[")) else "", ensure_ascii=True
         )
-        for value in [*PHONES, *ID_NUMBERS, *NAMES, *(p[-4:] for p in PHONES), "****"]:
+        for value in [*PHONES, *ID_NUMBERS, *NAMES, "****"]:
             assert value not in text, (value, str(answer))
+        # a phone's last four digits standing alone (as a masked phone would leave them), not inside a
+        # figure such as an index of 9.81111
+        for tail in (p[-4:] for p in PHONES):
+            assert not re.search(rf"(?<![\d.]){tail}(?![\d.])", text), (tail, str(answer))
     for polarity in ("good", "bad"):
         for word in summary["hot_words"]["province"][polarity]:
             assert not any(c.isdigit() for c in word["word"]), word
