@@ -72,6 +72,12 @@ REASONS: dict[str, str] = {
         "by putting the new key in this secret when the operator issues one (README), which no rotation "
         "Lambda could do."
     ),
+    "AwsSolutions-SMG4[console]": (
+        "The value of the console plan's 'people' API key, which API Gateway also holds: a rotation "
+        "Lambda would change the secret without changing the key (API Gateway key values are immutable). "
+        "Rotate by putting a new value in the secret and renaming the key (PEOPLE_KEY_NAME), which "
+        "replaces it with one holding the new value (README)."
+    ),
     "AwsSolutions-COG4": (
         "No Cognito: China regions have none (DESIGN.md). People authenticate with JWTs from the "
         "province's identity provider, checked by the Lambda REQUEST authorizer against its JWKS; "
@@ -80,10 +86,6 @@ REASONS: dict[str, str] = {
     "AwsSolutions-APIG4[public]": (
         "A PUBLIC route (the OpenAPI document, the public disclosure page and its JSON): open by design, "
         "cached at the stage and rate-limited by the web ACL."
-    ),
-    "AwsSolutions-APIG4[channel]": (
-        "A CHANNEL (or channel-or-person) route: callers are authenticated by an API key in their "
-        "channel kind's usage plan (API Gateway checks it; throttle and quota per kind)."
     ),
     "AwsSolutions-APIG2": (
         "Path parameters are validated by API Gateway (a request validator on every method); bodies are "
@@ -163,8 +165,7 @@ def suppress(stack: ProvinceStack) -> None:
         method = stack.api.methods[(route.path, route.method)]
         if route.access == "public":
             acknowledge(method, "AwsSolutions-APIG4[public]", "AwsSolutions-APIG4")
-        elif route.access in ("channel", "channel_or_person"):
-            acknowledge(method, "AwsSolutions-APIG4[channel]", "AwsSolutions-APIG4")
+    acknowledge(stack.api.console_key_secret, "AwsSolutions-SMG4[console]", "AwsSolutions-SMG4")
     # A new secret gets no acknowledgment until someone writes down why it is not rotated.
     unrotated = {"personal-data": "AwsSolutions-SMG4", "sms-provider-key": "AwsSolutions-SMG4[gateway]"}
     for name, secret in stack.messaging.secrets.items():

@@ -125,6 +125,9 @@ class ProvinceStack(Stack):
             authorizer_function=authorizer,
             retention=keep,
         )
+        # The authorizer answers people's usageIdentifierKey with the console plan's key, from this secret.
+        self.api.console_key_secret.grant_read(authorizer)
+        authorizer.add_environment("CONSOLE_KEY_SECRET_ARN", self.api.console_key_secret.secret_arn)
         key_kinds = self.api.key_kinds_json()
         for fn in http.values():
             fn.add_environment("CHANNEL_KEY_KINDS", key_kinds)

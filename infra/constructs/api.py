@@ -3,14 +3,24 @@ resource and one method, with the route's Access, and nothing else.
 
 Access → API Gateway:
 - PUBLIC: no credentials; GETs cached at the stage.
-- CHANNEL: an API key (x-api-key) in a usage plan of the caller's channel kind; the function learns the
-  kind from requestContext.identity.apiKeyId (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
-- PERSON: the Lambda REQUEST authorizer (functions.core.http.authorizer:handler), which checks the JWT
-  against the province IdP's JWKS and passes {role, scope, sub} in requestContext.authorizer.
-- CHANNEL_OR_PERSON: an API key, as for CHANNEL. API Gateway cannot accept "a key OR a token" on one
-  method (a method that requires a key and has an authorizer wants both), so people reach these routes
-  through the department console, which is a channel kind of its own ("console" usage plan) and sends
-  its key. Every such route today is a directory read, which any authenticated caller may make.
+The RestApi's api key source is AUTHORIZER: API Gateway takes the key to check against the usage plans
+from the Lambda REQUEST authorizer's `usageIdentifierKey` (functions.core.http.authorizer:handler, one
+function behind three API Gateway authorizers), because that is the only way one method accepts "a
+channel key OR a person's token" as API.md says CHANNEL_OR_PERSON routes do.
+- CHANNEL: API key required + the "ChannelAuthorizer" (identity source: the x-api-key header, results
+  cached 300 s): the authorizer hands the header back as `usageIdentifierKey` and API Gateway checks it
+  against the channel kind's usage plan. Cost: one authorizer call per key per 5 minutes (and per
+  cache node); the function still learns the kind from requestContext.identity.apiKeyId
+  (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
+- PERSON: the "PersonAuthorizer" (identity source: Authorization, cached 300 s), which checks the JWT
+  against the province IdP's JWKS and passes {role, scope, sub} in requestContext.authorizer. No key.
+- CHANNEL_OR_PERSON: API key required + the "ChannelOrPersonAuthorizer", uncached (TTL 0, no identity
+  sources: either header may be absent, and API Gateway refuses a cached authorizer whose identity
+  source is missing). A token → the person's context and, as `usageIdentifierKey`, the key of the
+  console plan's "people" key, whose value the stack generates in a Secrets Manager secret the
+  authorizer reads (once per process); a key alone → that key, checked by API Gateway as for CHANNEL.
+  Cost: one authorizer invocation per request on these routes (directory reads: a few per console
+  page, far below the ratings' volume).
 - LOCAL: never deployed.
 Request bodies are bounded by the web ACL (16 KB, the JSON limit; bulk uploads up to what Lambda takes).
 Access logs hold ids, route, status and timings: no address, no user agent, no body."""
@@ -22,8 +32,10 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
@@ -48,6 +60,13 @@ ACCESS_LOG_FIELDS = {
 # Routes that take a bulk upload larger than a JSON body (the function checks its own limit; Lambda's
 # request payload stops at 6 MB).
 BULK_UPLOAD_PATHS = ("/v1/directory/import",)
+# The usage plan people's requests count against on key-requiring routes.
+CONSOLE_KIND = "console"
+# The name of people's key in the console plan. Its value comes from the ConsoleKey secret when the key
+# is created: API Gateway key values never change, and CloudFormation resolves the secret only when the
+# resource changes. Rotating = put a new value in the secret, then rename this (e.g. "people-2027") and
+# deploy: the key is replaced by one holding the new value (README).
+PEOPLE_KEY_NAME = "people"
 
 
 class Api(Construct):
@@ -85,7 +104,7 @@ class Api(Construct):
             rest_api_name=prefix,
             description=f"{prefix}: 政务服务好差评 API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            api_key_source_type=apigateway.ApiKeySourceType.HEADER,
+            api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER,
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigateway.StageOptions(
@@ -116,6 +135,40 @@ class Api(Construct):
             handler=authorizer_function,
             identity_sources=[apigateway.IdentitySource.header("Authorization")],
             results_cache_ttl=Duration.minutes(5),
+        )
+        self.channel_authorizer = apigateway.RequestAuthorizer(
+            self,
+            "ChannelAuthorizer",
+            handler=authorizer_function,
+            identity_sources=[apigateway.IdentitySource.header("x-api-key")],
+            results_cache_ttl=Duration.minutes(5),
+        )
+        self.channel_or_person_authorizer = apigateway.RequestAuthorizer(
+            self,
+            "ChannelOrPersonAuthorizer",
+            handler=authorizer_function,
+            identity_sources=[],
+            results_cache_ttl=Duration.seconds(0),
+        )
+        # The console plan's key for people (the authorizer answers it as usageIdentifierKey): its value
+        # is generated here, never written in a template, and read by the authorizer from the secret.
+        # Its own KMS key: the authorizer may decrypt this secret and touch no data key.
+        self.console_key_encryption = kms.Key(
+            self,
+            "ConsoleKeyEncryption",
+            description=f"{prefix}: encrypts the console plan's API key for people",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.console_key_secret = secretsmanager.Secret(
+            self,
+            "ConsoleKey",
+            encryption_key=self.console_key_encryption,
+            description=f"{prefix}: the console usage plan's API key for people (API Gateway key value)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=40, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
         )
         integrations = {
             name: apigateway.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
@@ -148,6 +201,8 @@ class Api(Construct):
                 **self._access(route),
             )
 
+        if not any(plan.kind == CONSOLE_KIND for plan in deploy.channel_plans):
+            raise ValueError(f"the province needs a {CONSOLE_KIND!r} channel plan (people's usage plan)")
         self.key_kinds: list[tuple[str, str]] = []
         self.usage_plans: dict[str, apigateway.UsagePlan] = {}
         for plan in deploy.channel_plans:
@@ -168,6 +223,17 @@ class Api(Construct):
                 )
                 usage_plan.add_api_key(key)
                 self.key_kinds.append((key.key_id, plan.kind))
+            if plan.kind == CONSOLE_KIND:
+                people = apigateway.ApiKey(
+                    self,
+                    f"{plan.kind}-{PEOPLE_KEY_NAME}-key",
+                    api_key_name=f"{prefix}-{plan.kind}-{PEOPLE_KEY_NAME}",
+                    description="people (bearer tokens) on channel-or-person routes; value in the secret",
+                    enabled=True,
+                    value=self.console_key_secret.secret_value.unsafe_unwrap(),
+                )
+                usage_plan.add_api_key(people)
+                self.key_kinds.append((people.key_id, plan.kind))
             self.usage_plans[plan.kind] = usage_plan
 
         self.web_acl: wafv2.CfnWebACL | None = None
@@ -187,8 +253,18 @@ class Api(Construct):
     def _access(self, route: topology.Route) -> dict[str, object]:
         if route.access == "public":
             return {"authorization_type": apigateway.AuthorizationType.NONE}
-        if route.access in ("channel", "channel_or_person"):
-            return {"authorization_type": apigateway.AuthorizationType.NONE, "api_key_required": True}
+        if route.access == "channel":
+            return {
+                "authorization_type": apigateway.AuthorizationType.CUSTOM,
+                "authorizer": self.channel_authorizer,
+                "api_key_required": True,
+            }
+        if route.access == "channel_or_person":
+            return {
+                "authorization_type": apigateway.AuthorizationType.CUSTOM,
+                "authorizer": self.channel_or_person_authorizer,
+                "api_key_required": True,
+            }
         if route.access == "person":
             return {"authorization_type": apigateway.AuthorizationType.CUSTOM, "authorizer": self.authorizer}
         raise ValueError(f"route {route.method} {route.path} has access {route.access!r}, not deployable")

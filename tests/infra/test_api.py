@@ -53,18 +53,21 @@ def test_every_chalice_route_has_exactly_one_method_with_its_access_and_nothing_
     declared = [(path, verb) for path, verb, _ in methods]
     # Then each route is there exactly once and there is no other method
     assert sorted(declared) == sorted(routes)
-    authorizers = synthesized.templates[province].find_resources("AWS::ApiGateway::Authorizer")
-    (authorizer_id,) = authorizers
+    ids = _authorizer_ids(synthesized.templates[province])
     for path, verb, props in methods:
         access = Access(routes[(path, verb)].access)
         assert access is not Access.LOCAL
         if access is Access.PUBLIC:
             assert props["AuthorizationType"] == "NONE" and not props.get("ApiKeyRequired")
-        elif access in (Access.CHANNEL, Access.CHANNEL_OR_PERSON):
-            assert props["AuthorizationType"] == "NONE" and props["ApiKeyRequired"] is True
+        elif access is Access.CHANNEL:
+            assert props["AuthorizationType"] == "CUSTOM" and props["ApiKeyRequired"] is True
+            assert props["AuthorizerId"] == {"Ref": ids["ChannelAuthorizer"]}
+        elif access is Access.CHANNEL_OR_PERSON:
+            assert props["AuthorizationType"] == "CUSTOM" and props["ApiKeyRequired"] is True
+            assert props["AuthorizerId"] == {"Ref": ids["ChannelOrPersonAuthorizer"]}
         elif access is Access.PERSON:
             assert props["AuthorizationType"] == "CUSTOM"
-            assert props["AuthorizerId"] == {"Ref": authorizer_id}
+            assert props["AuthorizerId"] == {"Ref": ids["PersonAuthorizer"]}
             assert not props.get("ApiKeyRequired")
         integration = props["Integration"]
         assert integration["Type"] == "AWS_PROXY"
@@ -76,9 +79,63 @@ def test_local_only_routes_are_never_deployed(template):
     assert not local & declared
 
 
+def _authorizer_ids(template) -> dict[str, str]:
+    """{"PersonAuthorizer" | "ChannelAuthorizer" | "ChannelOrPersonAuthorizer": logical id}."""
+    found = template.find_resources("AWS::ApiGateway::Authorizer")
+    names = ("ChannelOrPersonAuthorizer", "ChannelAuthorizer", "PersonAuthorizer")
+    ids: dict[str, str] = {}
+    for logical_id in found:
+        name = next(n for n in names if n in logical_id)
+        assert name not in ids
+        ids[name] = logical_id
+    assert sorted(ids) == sorted(names)
+    return ids
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_keys_come_from_the_authorizer_one_lambda_behind_three_authorizers(synthesized, province):
+    template = synthesized.templates[province]
+    (api,) = template.find_resources("AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["ApiKeySourceType"] == "AUTHORIZER"
+    found = template.find_resources("AWS::ApiGateway::Authorizer")
+    ids = _authorizer_ids(template)
+    person, channel, either = (
+        found[ids[n]]["Properties"]
+        for n in ("PersonAuthorizer", "ChannelAuthorizer", "ChannelOrPersonAuthorizer")
+    )
+    assert all(p["Type"] == "REQUEST" for p in (person, channel, either))
+    assert len({json.dumps(p["AuthorizerUri"], sort_keys=True) for p in (person, channel, either)}) == 1
+    # A channel's key is passed through once per key per 5 minutes; a token cached per token.
+    assert channel["IdentitySource"] == "method.request.header.x-api-key"
+    assert channel["AuthorizerResultTtlInSeconds"] == 300
+    assert person["IdentitySource"] == "method.request.header.Authorization"
+    assert person["AuthorizerResultTtlInSeconds"] == 300
+    # Either header may be absent: no identity source, no cache.
+    assert either["AuthorizerResultTtlInSeconds"] == 0
+    assert not either.get("IdentitySource")
+
+
+def test_people_count_against_the_console_plan_with_a_key_whose_value_the_authorizer_reads(template):
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    (secret_id,) = [i for i in secrets if "ConsoleKey" in i]
+    keys = template.find_resources("AWS::ApiGateway::ApiKey")
+    (people,) = [k for k in keys.values() if k["Properties"].get("Name", "").endswith("-console-people")]
+    assert secret_id in json.dumps(people["Properties"]["Value"])
+    functions = template.find_resources("AWS::Lambda::Function")
+    (fn,) = [
+        f
+        for f in functions.values()
+        if f["Properties"]["Handler"] == "functions.core.http.authorizer.handler"
+    ]
+    assert fn["Properties"]["Environment"]["Variables"]["CONSOLE_KEY_SECRET_ARN"] == {"Ref": secret_id}
+    plans = template.find_resources("AWS::ApiGateway::UsagePlanKey")
+    people_id = next(i for i, k in keys.items() if k is people)
+    assert any(p["Properties"]["KeyId"] == {"Ref": people_id} for p in plans.values())
+
+
 def test_person_routes_go_through_the_request_authorizer_with_the_provinces_idp(template):
-    (authorizer,) = template.find_resources("AWS::ApiGateway::Authorizer").values()
-    props = authorizer["Properties"]
+    found = template.find_resources("AWS::ApiGateway::Authorizer")
+    props = found[_authorizer_ids(template)["PersonAuthorizer"]]["Properties"]
     assert props["Type"] == "REQUEST"
     assert props["IdentitySource"] == "method.request.header.Authorization"
     functions = template.find_resources("AWS::Lambda::Function")
@@ -107,9 +164,12 @@ def test_one_usage_plan_per_channel_kind_with_the_configured_throttle_and_quota(
         assert props["Throttle"] == {"RateLimit": plan.rate_per_second, "BurstLimit": plan.burst}
         assert props["Quota"] == {"Limit": plan.quota_per_day, "Period": "DAY"}
     keys = synthesized.templates[province].find_resources("AWS::ApiGateway::ApiKey")
-    assert len(keys) == sum(len(plan.keys) for plan in expected)
+    # The channels' keys, plus the console plan's key for people (see the test below).
+    assert len(keys) == sum(len(plan.keys) for plan in expected) + 1
     for key in keys.values():
-        assert "Value" not in key["Properties"]  # generated by API Gateway, never in the template
+        value = key["Properties"].get("Value")
+        # Generated by API Gateway, or (people's key) a reference to a generated secret: never a literal.
+        assert value is None or "{{resolve:secretsmanager:" in json.dumps(value)
 
 
 def test_functions_learn_the_channel_kind_from_the_key_id_not_from_a_key_list(template):

@@ -35,10 +35,12 @@ def test_tables_are_retained_when_the_stack_goes(template):
 
 def test_tables_are_encrypted_with_the_provinces_own_rotated_key(template):
     keys = template.find_resources("AWS::KMS::Key")
-    assert len(keys) == 1
-    ((key_id, key),) = keys.items()
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+    # The data key, and the console API key secret's own key (the authorizer decrypts only that one).
+    assert len(keys) == 2
+    for key in keys.values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["DeletionPolicy"] == "Retain"
+    ((key_id, key),) = [(i, k) for i, k in keys.items() if "ConsoleKeyEncryption" not in i]
     for table in template.find_resources("AWS::DynamoDB::GlobalTable").values():
         sse = table["Properties"]["SSESpecification"]
         assert sse["SSEEnabled"] is True and sse["SSEType"] == "KMS"

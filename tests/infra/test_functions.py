@@ -73,14 +73,25 @@ def test_the_rate_function_may_write_its_tables_queue_its_jobs_and_read_its_secr
 def test_the_authorizer_touches_no_data(template):
     _, props = _functions(template)["haochaping-guizhou-authorizer"]
     role = props["Role"]["Fn::GetAtt"][0]
-    actions = {
-        a
+    statements = [
+        s
         for p in template.find_resources("AWS::IAM::Policy").values()
         if {"Ref": role} in p["Properties"]["Roles"]
         for s in p["Properties"]["PolicyDocument"]["Statement"]
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
-    assert not any(a.startswith(("dynamodb:", "kms:", "secretsmanager:")) for a in actions)
+    ]
+    (console_key,) = [i for i in template.find_resources("AWS::SecretsManager::Secret") if "ConsoleKey" in i]
+    (own_key,) = [i for i in template.find_resources("AWS::KMS::Key") if "ConsoleKeyEncryption" in i]
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(a.startswith("dynamodb:") for a in actions)
+        if any(a.startswith("kms:") for a in actions):
+            # Only the console secret's own key, to decrypt it: never a data key.
+            assert statement["Resource"] == {"Fn::GetAtt": [own_key, "Arn"]}
+            assert set(actions) == {"kms:Decrypt"}
+        if any(a.startswith("secretsmanager:") for a in actions):
+            # Only the console plan's key (people's usageIdentifierKey), read-only.
+            assert statement["Resource"] == {"Ref": console_key}
+            assert set(actions) <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
 
 
 @pytest.mark.parametrize("province", sorted(DEPLOYMENTS))

@@ -123,3 +123,81 @@ def test_a_function_takes_its_caller_from_the_gateways_context():
     assert caller_from_context(request_context(api_key_id="k-7")) == Caller(channel_label="k-7")
     with pytest.raises(Unauthenticated):
         caller_from_context(request_context())
+
+
+# With the api key source AUTHORIZER, the authorizer also stands in front of channel and
+# channel-or-person routes: it hands API Gateway the key to check against the usage plans.
+
+
+@pytest.fixture
+def console_key():
+    authorizer.console_key.use("console-people-key-value")
+    yield "console-people-key-value"
+    authorizer.console_key.use(None)
+
+
+def test_a_channel_key_alone_is_passed_through_for_api_gateway_to_check():
+    answer = authorizer.handler(
+        {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": {"X-Api-Key": "channel-key-1"}}, None
+    )
+    assert answer["usageIdentifierKey"] == "channel-key-1"
+    statement = answer["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"] == "arn:aws-cn:execute-api:cn-northwest-1:123456789012:api1/prod/*"
+    # No person: the function learns the channel from identity.apiKeyId, set by API Gateway.
+    assert "context" not in answer
+
+
+def test_a_token_gives_the_person_and_the_console_plans_key(identity, console_key):
+    headers = {
+        "Authorization": f"Bearer {identity.token('department', '520100', subject='u-7')}",
+        "x-api-key": "some-channel-key",  # a token wins: the caller is the person
+    }
+    answer = authorizer.handler({"type": "REQUEST", "methodArn": METHOD_ARN, "headers": headers}, None)
+    assert answer["usageIdentifierKey"] == console_key
+    assert answer["context"]["role"] == "department" and answer["context"]["sub"] == "u-7"
+
+
+def test_without_a_console_secret_as_in_the_local_stack_no_key_is_returned(identity, monkeypatch):
+    monkeypatch.delenv("CONSOLE_KEY_SECRET_ARN", raising=False)
+    authorizer.console_key.use(None)
+    answer = authorizer.handler(event(identity.token("reviewer", "520100")), None)
+    assert "usageIdentifierKey" not in answer and answer["context"]["role"] == "reviewer"
+
+
+def test_the_console_key_is_read_from_the_secret_once(monkeypatch):
+    calls = []
+
+    class Client:
+        def get_secret_value(self, SecretId):  # noqa: N803 (boto3's name)
+            calls.append(SecretId)
+            return {"SecretString": "from-the-secret"}
+
+    import boto3
+
+    monkeypatch.setenv("CONSOLE_KEY_SECRET_ARN", "arn:aws-cn:secretsmanager:cn-northwest-1:1:secret:k")
+    monkeypatch.setattr(boto3, "client", lambda service: Client())
+    authorizer.console_key.use(None)
+    try:
+        assert authorizer.console_key.get() == "from-the-secret"
+        assert authorizer.console_key.get() == "from-the-secret"
+        assert calls == ["arn:aws-cn:secretsmanager:cn-northwest-1:1:secret:k"]
+    finally:
+        authorizer.console_key.use(None)
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-api-key": ""}, {"Authorization": "Basic abc"}])
+def test_neither_a_key_nor_a_token_is_unauthorized(headers):
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer.handler({"type": "REQUEST", "methodArn": METHOD_ARN, "headers": headers}, None)
+
+
+def test_a_channel_through_the_authorizer_is_still_a_channel_to_the_function():
+    # API Gateway's context for a channel on an authorized method: the authorizer's principal, no role.
+    context = request_context(api_key_id="k-9")
+    context["authorizer"] = {"principalId": "channel"}
+    assert caller_from_context(context) == Caller(channel_label="k-9")
+    # A person on a channel-or-person route also has the console key's id: the person wins.
+    context = request_context(role="reviewer", scope="520100", sub="u-1")
+    context.setdefault("identity", {})["apiKeyId"] = "console-people"
+    assert caller_from_context(context).role is Role.REVIEWER

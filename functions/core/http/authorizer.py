@@ -1,5 +1,19 @@
-"""The Lambda REQUEST authorizer in front of every person route (API Gateway in AWS, the local gateway
-locally: the same code).
+"""The Lambda REQUEST authorizer in front of every person route, and (in AWS) of every channel and
+channel-or-person route too (API Gateway in AWS, the local gateway locally: the same code).
+
+The RestApi takes its API keys from the authorizer (api key source AUTHORIZER): a method cannot accept
+"a key OR a token" otherwise, and API.md opens CHANNEL_OR_PERSON routes to both. So the answer carries a
+`usageIdentifierKey`, which API Gateway then checks against the usage plans (throttle, quota, and that
+the key exists and is enabled):
+- a bearer token: verified as below; the context is the person, and `usageIdentifierKey` is the console
+  usage plan's key, read once per process from the Secrets Manager secret named by
+  CONSOLE_KEY_SECRET_ARN (the stack creates the secret and gives the console plan's "people" key its
+  value). People therefore share the console plan's throttle and quota. Locally the variable is unset
+  and no key is returned (the local gateway checks keys itself and ignores this field).
+- only an x-api-key header: allowed on the whole stage with that key as `usageIdentifierKey` and no
+  context; the authorizer does not judge the key, API Gateway does, and it still sets
+  `requestContext.identity.apiKeyId`, from which the function learns the channel kind.
+- neither: Unauthorized.
 
 It checks the bearer JWT against the province identity provider's JWKS (signature with RS256 only,
 issuer, audience, expiry) and the person it names (role and scope), and answers an IAM policy with the
@@ -55,7 +69,19 @@ def _jwks_client() -> Any:
     return PyJWKClient(config.jwks_url, cache_keys=True, lifespan=config.jwks_cache_seconds, timeout=5)
 
 
+def _console_key() -> str | None:
+    """The console usage plan's key value (for people on key-requiring routes), or None locally."""
+    arn = os.environ.get("CONSOLE_KEY_SECRET_ARN")
+    if not arn:
+        return None
+    import boto3
+
+    return str(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
 settings: Lazy[AuthorizerSettings] = Lazy(AuthorizerSettings.from_env)
+# The key API Gateway counts a person's requests against (the console plan's); None in the local stack.
+console_key: Lazy[str | None] = Lazy(_console_key)
 # Anything with get_signing_key_from_jwt(token) -> a key with .key; tests hand in a fixed key set.
 signing_keys: Lazy[Any] = Lazy(_jwks_client)
 
@@ -68,25 +94,41 @@ class Unauthorized(Exception):
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    token = bearer_token(event.get("headers") or {})
+    headers = event.get("headers") or {}
+    token = bearer_token(headers)
     if token is None:
-        raise Unauthorized()
+        key = api_key(headers)
+        if key is None:
+            raise Unauthorized()
+        # A channel: API Gateway validates the key against the usage plans after this answer.
+        return {"principalId": "channel", "policyDocument": _allow(event), "usageIdentifierKey": key}
     try:
         who = verify(token)
     except Unauthenticated as refused:
         # The reason is logged (never the token); the caller learns only that it was refused.
         logger.info("token refused: %s", refused.message)
         raise Unauthorized() from None
-    return {
+    answer: dict[str, Any] = {
         "principalId": who.subject or who.role.value,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _whole_stage(event)}
-            ],
-        },
+        "policyDocument": _allow(event),
         # API Gateway passes only strings, numbers and booleans; an absent scope is "".
         "context": {"role": who.role.value, "scope": who.scope or "", "sub": who.subject or ""},
+    }
+    key = console_key.get()
+    if key:
+        answer["usageIdentifierKey"] = key
+    return answer
+
+
+def api_key(headers: Mapping[str, str]) -> str | None:
+    value = next((v for k, v in headers.items() if k.lower() == "x-api-key"), None)
+    return value.strip() or None if value else None
+
+
+def _allow(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _whole_stage(event)}],
     }
 
 
