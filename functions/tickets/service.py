@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from functions.core.calendar_seed import seeded_year
 from functions.core.domain.calendar import Due, WorkingCalendar, YearCalendar, parse_year_upload
 from functions.core.domain.directory import SubjectKind, SubjectRef
-from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.errors import Forbidden
+from functions.core.domain.params import Problems, parse_choice, parse_code, parse_flag, parse_int, parse_time
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import Rating, ticket_id_for
 from functions.core.domain.regions import is_within
@@ -35,6 +36,9 @@ from functions.tickets.store import DynamoCalendar, DynamoTickets, StoredTicket,
 from functions.tickets.workflow import EVIDENCE_URL_SECONDS, EvidenceUploads, StepFunctionsWorkflow
 
 logger = logging.getLogger("haochaping.tickets")
+
+# The longest deadline any province sets is 15 working days; a year's worth is the documented bound.
+MAX_WORKING_DAYS = 366
 
 
 class DirectoryReader(Protocol):
@@ -68,20 +72,12 @@ class TicketService:
         )
 
     def due(self, start: str | None, working_days: str | None) -> Due:
-        errors = {}
-        moment = None
-        try:
-            moment = datetime.fromisoformat(start or "")
-            if moment.tzinfo is None:
-                errors["from"] = "needs a UTC offset, e.g. 2026-09-30T17:00:00+08:00"
-        except ValueError:
-            errors["from"] = "an ISO 8601 time with offset, e.g. 2026-09-30T17:00:00+08:00"
-        if not (working_days or "").isdigit():
-            errors["working_days"] = "an integer from 1 to 366"
-        if errors:
-            raise ValidationFailed(errors)
-        assert moment is not None and working_days is not None
-        return self.calendar().due(moment, int(working_days))
+        problems = Problems()
+        moment = problems.check(parse_time, start or "", "from")
+        days = problems.check(parse_int, working_days or "", "working_days", 1, MAX_WORKING_DAYS)
+        problems.raise_any()
+        assert moment is not None and days is not None
+        return self.calendar().due(moment, days)
 
     def year(self, number: int) -> YearCalendar:
         return self.calendar().year(number)
@@ -228,13 +224,14 @@ class TicketService:
         self, caller: Caller, department: str | None, status: str | None, overdue: str | None
     ) -> dict[str, Any]:
         actor = self._actor(caller)
-        errors = {}
-        if status is not None and status not in {s.value for s in Status}:
-            errors["status"] = f"one of {', '.join(s.value for s in Status)}"
-        if overdue not in (None, "true", "false"):
-            errors["overdue"] = "true or false"
-        if errors:
-            raise ValidationFailed(errors)
+        problems = Problems()
+        if status is not None:
+            problems.check(parse_choice, status, "status", [s.value for s in Status])
+        if overdue is not None:
+            problems.check(parse_flag, overdue, "overdue")
+        if department is not None:
+            problems.check(parse_code, department, "department")
+        problems.raise_any()
         if actor.role == "department":
             if department not in (None, actor.scope):
                 raise Forbidden("a department sees its own tickets only")

@@ -18,11 +18,12 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from functions.core.domain.errors import ValidationFailed
+from functions.core.domain.params import parse_int
 
 OFFICIAL = "official"
 PROVISIONAL = "provisional"
 MAX_WORKING_DAYS = 366
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 class YearCalendar(NamedTuple):
@@ -94,9 +95,7 @@ def parse_year_upload(year: int, body: Any) -> YearCalendar:
 
 
 def parse_year(raw: str) -> int:
-    if not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= 2200:
-        raise ValidationFailed({"year": "a year from 2000 to 2200"})
-    return int(raw)
+    return parse_int(raw, "year", 2000, 2200)
 
 
 def _parse_date(value: Any) -> date | None:
