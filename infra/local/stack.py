@@ -253,6 +253,8 @@ def _create_resources() -> dict[str, str]:
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        # Versioned, as deployed (infra/constructs/messaging.py): a cited evidence file is one version.
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         resources[f"bucket:{bucket}"] = name
     _create_state_machines(resources)
     return resources

@@ -58,9 +58,13 @@ class Due(NamedTuple):
         return {"due": self.at.isoformat(), "provisional": self.provisional}
 
 
-def parse_year_upload(year: int, body: Any) -> YearCalendar:
+def parse_year_upload(year: int, body: Any, statutory: frozenset[date] | None = None) -> YearCalendar:
     """An operator's official schedule for `year`: {"holidays": [dates], "workdays": [dates]}.
-    Every problem is reported at once; nothing is half-accepted."""
+    Every problem is reported at once; nothing is half-accepted. `statutory` are the year's national
+    statutory holidays (《全国年节及纪念日放假办法》: New Year, four days of the Spring Festival, Qingming,
+    two of Labour Day, Dragon Boat, Mid-Autumn, three of National Day), computed by rule: every State
+    Council notice gives them all, so a schedule lacking one is not that notice and is refused
+    (e.g. `{"year": 2027}` with no holidays). None: the rules cannot say, and the upload is taken as is."""
     if not isinstance(body, dict):
         raise ValidationFailed({"body": "must be a JSON object with holidays and workdays"})
     errors: dict[str, str] = {}
@@ -89,6 +93,13 @@ def parse_year_upload(year: int, body: Any) -> YearCalendar:
         errors["workdays"] = "both a holiday and a working day: " + ", ".join(
             d.isoformat() for d in sorted(both)
         )
+    if statutory and "holidays" in parsed and not errors:
+        missing = sorted(statutory - parsed["holidays"])
+        if missing:
+            errors["holidays"] = (
+                f"an official schedule holds every national statutory holiday of {year}; missing: "
+                + ", ".join(d.isoformat() for d in missing)
+            )
     if errors:
         raise ValidationFailed(errors)
     return YearCalendar(year, OFFICIAL, parsed["holidays"], parsed["workdays"])
