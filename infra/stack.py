@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
+from functions.core.http.authorizer import AUTHORIZERS
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
@@ -104,17 +105,26 @@ class ProvinceStack(Stack):
             tracing=tracing,
             sms=SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url),
         )
-        authorizer = self.functions.function(
-            "authorizer",
-            topology.AUTHORIZER,
-            topology.Needs(),
-            topology.Sizing(memory_mb=512, timeout_seconds=10),
-            extra_environment={
-                "JWKS_URL": deploy.identity.jwks_url,
-                "TOKEN_ISSUER": deploy.identity.issuer,
-                "TOKEN_AUDIENCE": deploy.identity.audience,
-            },
-        )
+        # One function per distinct authorizer handler (functions/core/http/authorizer.py AUTHORIZERS).
+        authorizers: dict[str, lambda_.Function] = {}
+        for spec in AUTHORIZERS.values():
+            if spec.function in authorizers:
+                continue
+            people = spec.function == "authorizer"  # only the person side checks tokens
+            authorizers[spec.function] = self.functions.function(
+                spec.function,
+                spec.handler,
+                topology.Needs(),
+                topology.Sizing(memory_mb=512, timeout_seconds=10),
+                extra_environment={
+                    "JWKS_URL": deploy.identity.jwks_url,
+                    "TOKEN_ISSUER": deploy.identity.issuer,
+                    "TOKEN_AUDIENCE": deploy.identity.audience,
+                }
+                if people
+                else None,
+            )
+        authorizer = authorizers["authorizer"]
         http = {f.name: self.functions.functions[f.name] for f in topology.HTTP_FUNCTIONS}
         self.api = Api(
             self,
@@ -122,7 +132,7 @@ class ProvinceStack(Stack):
             prefix=prefix,
             deploy=deploy,
             functions=http,
-            authorizer_function=authorizer,
+            authorizer_functions=authorizers,
             retention=keep,
         )
         # The authorizer answers people's usageIdentifierKey with the console plan's key, from this secret.
@@ -133,7 +143,8 @@ class ProvinceStack(Stack):
             fn.add_environment("CHANNEL_KEY_KINDS", key_kinds)
 
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
-        timeouts["authorizer"] = 10
+        for name in authorizers:
+            timeouts[name] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
         self.monitoring = Monitoring(

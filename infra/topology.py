@@ -269,11 +269,14 @@ SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key")
 # so that no answer is served for another query).
 PUBLIC_CACHE: dict[str, tuple[str, ...]] = {
     "/public": (),
+    "/public/public.js": (),
+    "/public/public.css": (),
     "/v1/openapi.json": (),
     "/v1/public/summary": ("from", "to"),
 }
 
-# The Lambda REQUEST authorizer in front of PERSON routes (checks the province IdP's JWTs).
+# The Lambda REQUEST authorizers in front of PERSON, CHANNEL and CHANNEL_OR_PERSON routes: which function
+# each invokes, and its cache key (functions/core/http/authorizer.py AUTHORIZERS).
 AUTHORIZER = "functions.core.http.authorizer:handler"
 
 

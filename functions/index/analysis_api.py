@@ -19,6 +19,7 @@ from functions.core.domain.regions import InvalidRegionCode, normalise_region_co
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, ProjectApp
 from functions.core.http.auth import Caller, Role, caller_from_context, may_see, require_person
+from functions.core.http.headers import asset_response, page_response
 from functions.core.runtime import Lazy
 from functions.index import analysis_wiring
 from functions.index.hotwords import parse_polarity, top_words
@@ -26,7 +27,10 @@ from functions.index.profiles import Profiles, parse_profile_kind
 from functions.index.public import CACHE_SECONDS, HOT_WORDS_FAMILY, PublicSummary
 from functions.index.warnings import PENDING_RULES, RULES, EarlyWarnings
 
-PAGE = Path(__file__).with_name("page") / "public.html"
+PAGES = Path(__file__).with_name("page")
+PAGE = PAGES / "public.html"
+# The page's own files, served by the stack (the page's CSP allows no inline script or style).
+ASSETS = ("public.js", "public.css")
 HOT_WORDS_LIMIT = 50
 
 _summary: Lazy[PublicSummary] = Lazy(
@@ -50,6 +54,11 @@ def summary_service() -> PublicSummary:
 @cache
 def page_bytes() -> bytes:
     return PAGE.read_bytes()
+
+
+@cache
+def asset_text(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
 
 
 def register(app: ProjectApp) -> None:
@@ -76,17 +85,17 @@ def register(app: ProjectApp) -> None:
 
     @app.route("/public", methods=["GET"], access=Access.PUBLIC)
     def public_page() -> Response:
-        return Response(
-            body=page_bytes().decode("utf-8"),
-            status_code=200,
-            headers={
-                "Content-Type": "text/html; charset=utf-8",
-                "Cache-Control": "public, max-age=300",
-                "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
-                "style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        # Framed by nobody, or by the province's own portal where it embeds the page.
+        portal = analysis_wiring.analysis().settings.province.portal_origins
+        return page_response(page_bytes().decode("utf-8"), frame_ancestors=portal)
+
+    @app.route("/public/public.js", methods=["GET"], access=Access.PUBLIC)
+    def public_script() -> Response:
+        return asset_response("public.js", asset_text("public.js"))
+
+    @app.route("/public/public.css", methods=["GET"], access=Access.PUBLIC)
+    def public_style() -> Response:
+        return asset_response("public.css", asset_text("public.css"))
 
     @app.route("/v1/public/summary", methods=["GET"], access=Access.PUBLIC)
     def public_summary() -> Response:

@@ -370,6 +370,23 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    **{
+        f"/public/{name}": {
+            "get": {
+                "operationId": f"getPublicPage{kind.title()}",
+                "summary": f"The public page's {kind} (the page runs no inline script or style)",
+                "security": [],
+                "responses": {
+                    "200": {"description": f"The {kind}", "content": {media: {"schema": {"type": "string"}}}},
+                    **errors(),
+                },
+            }
+        }
+        for name, kind, media in (
+            ("public.js", "script", "text/javascript"),
+            ("public.css", "style", "text/css"),
+        )
+    },
     "/public": {
         "get": {
             "operationId": "getPublicPage",

@@ -40,6 +40,9 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from functions.core.http.api import MAX_JSON_BODY
+from functions.core.http.authorizer import AUTHORIZERS
+from functions.core.http.gateway_answers import DEFAULT_ANSWERS, GATEWAY_ANSWERS, WWW_AUTHENTICATE
+from functions.core.http.headers import EVERY_ANSWER
 from infra import topology
 from infra.provinces.deploy import DeployConfig
 
@@ -78,7 +81,7 @@ class Api(Construct):
         prefix: str,
         deploy: DeployConfig,
         functions: Mapping[str, lambda_.IFunction],
-        authorizer_function: lambda_.IFunction,
+        authorizer_functions: Mapping[str, lambda_.IFunction],
         retention: logs.RetentionDays,
         routes: Sequence[topology.Route] | None = None,
     ) -> None:
@@ -129,27 +132,23 @@ class Api(Construct):
                 },
             ),
         )
-        self.authorizer = apigateway.RequestAuthorizer(
-            self,
-            "PersonAuthorizer",
-            handler=authorizer_function,
-            identity_sources=[apigateway.IdentitySource.header("Authorization")],
-            results_cache_ttl=Duration.minutes(5),
-        )
-        self.channel_authorizer = apigateway.RequestAuthorizer(
-            self,
-            "ChannelAuthorizer",
-            handler=authorizer_function,
-            identity_sources=[apigateway.IdentitySource.header("x-api-key")],
-            results_cache_ttl=Duration.minutes(5),
-        )
-        self.channel_or_person_authorizer = apigateway.RequestAuthorizer(
-            self,
-            "ChannelOrPersonAuthorizer",
-            handler=authorizer_function,
-            identity_sources=[],
-            results_cache_ttl=Duration.seconds(0),
-        )
+        # Each authorizer's function and cache key from the one table (functions/core/http/authorizer.py):
+        # a cached authorizer's handler decides on its identity source alone.
+        self.authorizers: dict[str, apigateway.RequestAuthorizer] = {
+            access: apigateway.RequestAuthorizer(
+                self,
+                spec.construct,
+                handler=authorizer_functions[spec.function],
+                identity_sources=[apigateway.IdentitySource.header(spec.identity_header)]
+                if spec.identity_header
+                else [],
+                results_cache_ttl=Duration.seconds(spec.cache_seconds),
+            )
+            for access, spec in AUTHORIZERS.items()
+        }
+        self.authorizer = self.authorizers["person"]
+        self.channel_authorizer = self.authorizers["channel"]
+        self.channel_or_person_authorizer = self.authorizers["channel_or_person"]
         # The console plan's key for people (the authorizer answers it as usageIdentifierKey): its value
         # is generated here, never written in a template, and read by the authorizer from the secret.
         # Its own KMS key: the authorizer may decrypt this secret and touch no data key.
@@ -201,6 +200,8 @@ class Api(Construct):
                 **self._access(route),
             )
 
+        self._gateway_responses()
+
         if not any(plan.kind == CONSOLE_KIND for plan in deploy.channel_plans):
             raise ValueError(f"the province needs a {CONSOLE_KIND!r} channel plan (people's usage plan)")
         self.key_kinds: list[tuple[str, str]] = []
@@ -244,6 +245,30 @@ class Api(Construct):
                 "WebAclAssociation",
                 resource_arn=self.api.deployment_stage.stage_arn,
                 web_acl_arn=self.web_acl.attr_arn,
+            )
+
+    def _gateway_responses(self) -> None:
+        """What API Gateway answers itself (refused keys and tokens, throttling, unknown paths, its own
+        faults): the contract's error shape, and the one header policy every answer carries
+        (functions.core.http.headers), as the functions and the local gateway send them."""
+        headers = {name: f"'{value}'" for name, value in EVERY_ANSWER.items()}
+        headers["Content-Type"] = "'application/json'"
+        for kind, answer in GATEWAY_ANSWERS.items():
+            extra = {"WWW-Authenticate": f"'{WWW_AUTHENTICATE}'"} if answer.status == 401 else {}
+            body = json.dumps({"error": answer.error, "message": answer.message})
+            self.api.add_gateway_response(
+                f"Gateway{kind.title().replace('_', '')}",
+                type=apigateway.ResponseType.of(kind),
+                status_code=str(answer.status),
+                response_headers={**headers, **extra},
+                templates={"application/json": body},
+            )
+        for kind, (error, message) in DEFAULT_ANSWERS.items():
+            self.api.add_gateway_response(
+                f"Gateway{kind.title().replace('_', '')}",
+                type=apigateway.ResponseType.of(kind),
+                response_headers=headers,
+                templates={"application/json": json.dumps({"error": error, "message": message})},
             )
 
     def key_kinds_json(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import json
 import logging
 import os
@@ -264,6 +265,9 @@ class LocalApiGateway:
 
         self._api_keys = dict(api_keys or {})
         self._authorizer = authorizer
+        # API Gateway's authorizer result cache: (authorizer, identity source value) → (expiry, answer).
+        self._authorizer_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._cache_lock = threading.Lock()
         self._documents = dict(documents or {})
         self._stage = stage
         self._region = region or default_region()
@@ -304,7 +308,24 @@ class LocalApiGateway:
         body: bytes,
         source_ip: str = "127.0.0.1",
     ) -> Response:
-        """Answer one HTTP request as API Gateway would; headers may repeat as (name, value) pairs."""
+        """Answer one HTTP request as API Gateway would; headers may repeat as (name, value) pairs.
+        Every answer, the gateway's own refusals included, carries the one header policy
+        (functions.core.http.headers), as the deployed gateway responses and functions do."""
+        from functions.core.http.headers import missing_headers
+
+        status, answer_headers, payload = self._handle(method, raw_path, headers, body, source_ip)
+        content_type = next((v for n, v in answer_headers if n.lower() == "content-type"), None)
+        names = [n for n, _ in answer_headers]
+        return status, answer_headers + list(missing_headers(names, content_type).items()), payload
+
+    def _handle(
+        self,
+        method: str,
+        raw_path: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+    ) -> Response:
         method = method.upper()
         path, _, query = raw_path.partition("?")
         path = path or "/"
@@ -356,29 +377,52 @@ class LocalApiGateway:
             return _error(502, "bad_gateway", f"function {app.app_name} returned a malformed response")
 
     def _admit(self, access: Access, event: dict[str, Any]) -> Response | None:
-        """Check the route's credentials before the function sees anything, as API Gateway does, and put
-        what it learnt where API Gateway puts it: `requestContext.identity.apiKeyId` for a channel,
-        `requestContext.authorizer` for a person. None lets the request through."""
+        """Check the route's credentials before the function sees anything, as API Gateway does: the
+        route's authorizer (functions.core.http.authorizer.AUTHORIZERS: its handler and its cache key,
+        cached for as long as API Gateway caches it), then the key it answers as
+        `usageIdentifierKey` against the usage plans. What it learnt goes where API Gateway puts it:
+        `requestContext.identity.apiKeyId` for a key, `requestContext.authorizer` for a person. None
+        lets the request through."""
+        from functions.core.http.authorizer import AUTHORIZERS
+
         if access in (Access.PUBLIC, Access.LOCAL):
             return None
-        has_token = any(name.lower() == "authorization" for name in event["headers"])
-        if access is Access.PERSON or (access is Access.CHANNEL_OR_PERSON and has_token):
-            return self._authorize(event)
-        return self._check_api_key(event)
-
-    def _check_api_key(self, event: dict[str, Any]) -> Response | None:
-        key = next((v for k, v in event["headers"].items() if k.lower() == "x-api-key"), None)
-        key_id = self._api_keys.get(key) if key else None
-        if key_id is None:
-            return _refusal("INVALID_API_KEY")
-        identity = event["requestContext"]["identity"]
-        identity["apiKey"], identity["apiKeyId"] = key, key_id
+        spec = AUTHORIZERS[access.value]
+        result = self._authorize(spec, event)
+        if not isinstance(result, dict):
+            return result
+        key = result.get("usageIdentifierKey")
+        if key is not None:
+            key_id = self._api_keys.get(str(key))
+            if key_id is None:
+                return _refusal("INVALID_API_KEY")
+            identity = event["requestContext"]["identity"]
+            identity["apiKey"], identity["apiKeyId"] = key, key_id
+        elif access is Access.CHANNEL:
+            return _refusal("INVALID_API_KEY")  # a key-requiring method with no key to check
+        granted = {
+            str(k): v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
+            for k, v in (result.get("context") or {}).items()
+        }
+        if granted:
+            event["requestContext"]["authorizer"] = {"principalId": result.get("principalId"), **granted}
         return None
 
-    def _authorize(self, event: dict[str, Any]) -> Response | None:
-        """Run the REQUEST authorizer (identity source: the Authorization header) as API Gateway does."""
-        if not any(name.lower() == "authorization" and value for name, value in event["headers"].items()):
-            return _refusal("UNAUTHORIZED")  # API Gateway does not even call the authorizer
+    def _authorize(self, spec: Any, event: dict[str, Any]) -> dict[str, Any] | Response:
+        """Run a REQUEST authorizer as API Gateway does: not at all when its identity source is absent,
+        and from its cache (by the identity source's value) while the cached answer lasts."""
+        cache_key: tuple[str, str] | None = None
+        if spec.identity_header is not None:
+            value = next(
+                (v for k, v in event["headers"].items() if k.lower() == spec.identity_header.lower()), None
+            )
+            if not value:
+                return _refusal("UNAUTHORIZED")  # API Gateway does not even call the authorizer
+            cache_key = (spec.construct, value)
+            with self._cache_lock:
+                cached = self._authorizer_cache.get(cache_key)
+            if cached is not None and cached[0] > time.monotonic():
+                return dict(cached[1]) if isinstance(cached[1], dict) else cached[1]
         context = event["requestContext"]
         method_arn = (
             f"arn:{partition_for(self._region)}:execute-api:{self._region}:{LOCAL_ACCOUNT_ID}:"
@@ -394,31 +438,31 @@ class LocalApiGateway:
             "requestContext": context,
         }
         auth_context = LambdaContext(
-            "authorizer", region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
+            spec.function, region=self._region, memory_limit_in_mb=self._memory_limit_in_mb
         )
         try:
-            result = json.loads(json.dumps(self._authorizer_handler()(auth_event, auth_context)))
+            result = json.loads(json.dumps(self._authorizer_handler(spec)(auth_event, auth_context)))
         except Exception as exc:
             # A Lambda authorizer signals "no" by failing with exactly this message.
-            if str(exc) == "Unauthorized":
-                return _refusal("UNAUTHORIZED")
-            logger.error("the authorizer failed\n%s", traceback.format_exc())
-            return _refusal("AUTHORIZER_FAILURE")
-        if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument"), method_arn):
-            return _refusal("ACCESS_DENIED")
-        granted = {
-            str(k): v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
-            for k, v in (result.get("context") or {}).items()
-        }
-        context["authorizer"] = {"principalId": result.get("principalId"), **granted}
-        return None
+            if str(exc) != "Unauthorized":
+                logger.error("the authorizer failed\n%s", traceback.format_exc())
+                return _refusal("AUTHORIZER_FAILURE")  # not cached, as API Gateway does not
+            return _refusal("UNAUTHORIZED")  # a refusal is not cached: the next request is asked again
+        else:
+            allowed = isinstance(result, dict) and _policy_allows(result.get("policyDocument"), method_arn)
+            answer = result if allowed else _refusal("ACCESS_DENIED")
+        if cache_key is not None and spec.cache_seconds > 0:
+            with self._cache_lock:
+                self._authorizer_cache[cache_key] = (time.monotonic() + spec.cache_seconds, answer)
+        return dict(answer) if isinstance(answer, dict) else answer
 
-    def _authorizer_handler(self) -> Callable[[dict[str, Any], Any], Any]:
-        if self._authorizer is None:
-            from functions.core.http.authorizer import handler
-
-            self._authorizer = handler
-        return self._authorizer
+    def _authorizer_handler(self, spec: Any) -> Callable[[dict[str, Any], Any], Any]:
+        """The spec's handler; an `authorizer` given to the gateway stands in for the person side's."""
+        if self._authorizer is not None and spec.function == "authorizer":
+            return self._authorizer
+        module, _, name = spec.handler.partition(":")
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module), name)
+        return handler
 
     def _event(
         self,
@@ -602,6 +646,10 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
+        from functions.core.http.headers import EVERY_ANSWER
+
+        for name, value in EVERY_ANSWER.items():
+            self.send_header(name, value)
         self.end_headers()
         if getattr(self, "command", None) != "HEAD" and code >= 200 and code not in (204, 304):
             self.wfile.write(body)

@@ -93,7 +93,7 @@ def _authorizer_ids(template) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
-def test_keys_come_from_the_authorizer_one_lambda_behind_three_authorizers(synthesized, province):
+def test_keys_come_from_the_authorizers_each_deciding_on_its_cache_key(synthesized, province):
     template = synthesized.templates[province]
     (api,) = template.find_resources("AWS::ApiGateway::RestApi").values()
     assert api["Properties"]["ApiKeySourceType"] == "AUTHORIZER"
@@ -104,7 +104,19 @@ def test_keys_come_from_the_authorizer_one_lambda_behind_three_authorizers(synth
         for n in ("PersonAuthorizer", "ChannelAuthorizer", "ChannelOrPersonAuthorizer")
     )
     assert all(p["Type"] == "REQUEST" for p in (person, channel, either))
-    assert len({json.dumps(p["AuthorizerUri"], sort_keys=True) for p in (person, channel, either)}) == 1
+    # The person and either-side share the token-checking function; the channel authorizer, cached per
+    # key, has its own, which looks at the key alone (functions/core/http/authorizer.py AUTHORIZERS)
+    uri = {
+        name: json.dumps(p["AuthorizerUri"], sort_keys=True)
+        for name, p in zip("pce", (person, channel, either), strict=True)
+    }
+    assert uri["p"] == uri["e"] != uri["c"]
+    handlers = {
+        logical_id: f["Properties"]["Handler"]
+        for logical_id, f in template.find_resources("AWS::Lambda::Function").items()
+    }
+    (channel_fn,) = [i for i in handlers if i in uri["c"]]
+    assert handlers[channel_fn] == "functions.core.http.authorizer.channel_handler"
     # A channel's key is passed through once per key per 5 minutes; a token cached per token.
     assert channel["IdentitySource"] == "method.request.header.x-api-key"
     assert channel["AuthorizerResultTtlInSeconds"] == 300
@@ -232,3 +244,25 @@ def test_a_web_acl_limits_rate_per_address_and_body_size_and_guards_the_stage(sy
     assert size["FieldToMatch"]["Body"]["OversizeHandling"] == "MATCH"
     (association,) = template.find_resources("AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_what_api_gateway_answers_itself_carries_the_header_policy_in_the_contracts_shape(
+    synthesized, province
+):
+    from functions.core.http.gateway_answers import DEFAULT_ANSWERS, GATEWAY_ANSWERS
+    from functions.core.http.headers import EVERY_ANSWER
+
+    responses = synthesized.templates[province].find_resources("AWS::ApiGateway::GatewayResponse")
+    by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses.values()}
+    assert set(by_type) == set(GATEWAY_ANSWERS) | set(DEFAULT_ANSWERS)
+    for kind, props in by_type.items():
+        parameters = props["ResponseParameters"]
+        for name, value in EVERY_ANSWER.items():
+            assert parameters[f"gatewayresponse.header.{name}"] == f"'{value}'", (kind, name)
+        body = json.loads(props["ResponseTemplates"]["application/json"])
+        assert set(body) == {"error", "message"}
+        if kind in GATEWAY_ANSWERS:
+            assert props["StatusCode"] == str(GATEWAY_ANSWERS[kind].status)
+            if GATEWAY_ANSWERS[kind].status == 401:
+                assert "gatewayresponse.header.WWW-Authenticate" in parameters

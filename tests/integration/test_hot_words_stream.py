@@ -121,7 +121,15 @@ def test_the_summary_is_public_cacheable_and_holds_no_personal_data(
     assert (guiyang["valid"], guiyang["rank"], guiyang["ranked"]) == (2, None, False)
     page = index.http.get("/public")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "v1/public/summary" in (page.body.decode() if isinstance(page.body, bytes) else page.body)
+    html = page.body.decode() if isinstance(page.body, bytes) else page.body
+    assert '<script src="/public/public.js"></script>' in html and "<style" not in html
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    script = index.http.get("/public/public.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "v1/public/summary" in (script.body.decode() if isinstance(script.body, bytes) else script.body)
+    style = index.http.get("/public/public.css")
+    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
 
 
 def test_a_departments_bad_rate_jump_is_an_early_warning(rate_stack: RateStack, api: Any, index: Any) -> None:

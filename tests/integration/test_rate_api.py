@@ -339,3 +339,19 @@ def test_a_transaction_conflict_on_the_case_is_a_429_to_retry(api, rate_stack):
     rate_stack.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", conflict)
     status, error = post_rating(api, {**WINDOW_RATING, "rating_id": "race-0001", "case_no": "GZ2026-RACE"})
     assert (status, error["error"]) == (429, "throttled")
+
+
+def test_a_person_token_beside_a_channel_key_changes_nothing_for_that_key(api, rate_stack):
+    # Given the channel authorizer, cached per x-api-key for 5 minutes (as API Gateway caches it)
+    person = rate_stack.token("admin", None)
+    both = {**CHANNEL, **person}
+    # When one request sends the channel's key and a valid person token
+    first = post_rating(api, {**WINDOW_RATING, "rating_id": "cache-mix-0001"}, both)
+    # Then it is a channel's rating (the channel authorizer looks at the key alone)
+    assert first[0] == 201, first
+    # And the channel's next ratings, with its key alone, are accepted within the cache's lifetime
+    assert post_rating(api, {**WINDOW_RATING, "rating_id": "cache-mix-0002"})[0] == 201
+    # And a refused token beside the key does not lock the key out either
+    broken = {**CHANNEL, "authorization": "Bearer not-a-token"}
+    assert post_rating(api, {**WINDOW_RATING, "rating_id": "cache-mix-0003"}, broken)[0] == 201
+    assert post_rating(api, {**WINDOW_RATING, "rating_id": "cache-mix-0004"})[0] == 201

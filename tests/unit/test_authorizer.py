@@ -201,3 +201,45 @@ def test_a_channel_through_the_authorizer_is_still_a_channel_to_the_function():
     context = request_context(role="reviewer", scope="520100", sub="u-1")
     context.setdefault("identity", {})["apiKeyId"] = "console-people"
     assert caller_from_context(context).role is Role.REVIEWER
+
+
+# A cached authorizer's answer is reused for every request with the same identity source value, so
+# its handler must decide on that value alone: whatever else a request carries changes nothing.
+
+
+def _answer(handler, headers: dict) -> object:
+    import importlib
+
+    module, _, name = handler.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)(
+            {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": headers}, None
+        )
+    except authorizer.Unauthorized:
+        return "Unauthorized"
+
+
+@pytest.mark.parametrize("access", [a for a, s in authorizer.AUTHORIZERS.items() if s.cache_seconds > 0])
+def test_a_cached_authorizer_decides_only_on_its_cache_key(identity, console_key, access):
+    spec = authorizer.AUTHORIZERS[access]
+    assert spec.identity_header is not None
+    # Given every value its cache key may hold, and every other header a request may carry beside it
+    tokens = [
+        f"Bearer {identity.token('admin', None)}",
+        f"Bearer {identity.token('department', 'D52010201', subject='u-1')}",
+        "Bearer not-a-token",
+        "Basic dXNlcjpwYXNz",
+    ]
+    keys = ["channel-key-1", "channel-key-2", " "]
+    own, other = (tokens, keys) if spec.identity_header.lower() == "authorization" else (keys, tokens)
+    other_name = "x-api-key" if spec.identity_header.lower() == "authorization" else "Authorization"
+    for value in own:
+        # When the handler answers it alone and beside each of the others
+        alone = _answer(spec.handler, {spec.identity_header: value})
+        for beside in other:
+            # Then the answer is the same
+            assert _answer(spec.handler, {spec.identity_header: value, other_name: beside}) == alone, (
+                access,
+                value[:20],
+                beside[:20],
+            )

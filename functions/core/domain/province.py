@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 from functions.core.domain.levels import Satisfaction
 from functions.core.domain.regions import RegionLevel, normalise_region_code, region_level
 
+# An origin a CSP source list can hold: https, a host name, an optional port; no path, no wildcard.
+_ORIGIN = re.compile(r"https://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?")
 _CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
@@ -113,6 +115,9 @@ class ProvinceConfig:
     # 中心), which answers a bad rating that names a region but no department; the nearest one up the
     # region's chain does.
     administration_offices: Mapping[str, str] = field(default_factory=dict)
+    # Origins of the province's own portal where it embeds the stack's pages (the public page in the
+    # 政务服务网), e.g. "https://zwfw.guizhou.gov.cn": the pages' frame-ancestors. None: no site frames them.
+    portal_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (
@@ -141,6 +146,9 @@ class ProvinceConfig:
         for region in self.administration_offices:
             if normalise_region_code(region) != region:
                 raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
+        for origin in self.portal_origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"portal origin {origin!r} must be https://host[:port], nothing more")
 
     def administration_office(self, regions: list[str]) -> str | None:
         """The office answering for the most specific of `regions` that has one."""
@@ -164,6 +172,7 @@ class ProvinceConfig:
             "local_holidays": self.local_holidays,
             "closing_time": self.closing_time,
             "administration_offices": dict(self.administration_offices),
+            "portal_origins": list(self.portal_origins),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -190,6 +199,7 @@ class ProvinceConfig:
             local_holidays=tuple(data.get("local_holidays", ())),
             closing_time=data.get("closing_time"),
             administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
+            portal_origins=tuple(data.get("portal_origins", ())),
         )
 
     @classmethod

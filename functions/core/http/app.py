@@ -1,7 +1,8 @@
 """Every Chalice app of the project is made here, so that none can forget the contract.
 
 `create_app` gives an app whose every route answers domain errors in the contract's shape and any
-other fault as `500 internal` without detail, logs each request with its correlation id, and records
+other fault as `500 internal` without detail, sends the one header policy (functions.core.http.headers)
+with every answer, logs each request with its correlation id, and records
 who may call each route (`Access`), from which the local gateway and the CDK app derive what they
 serve and deploy."""
 
@@ -51,6 +52,7 @@ class ProjectApp(Chalice):
 
 def create_app(name: str) -> ProjectApp:
     """A Chalice app named `haochaping-<name>` with the project's error mapping and request logging."""
+    from functions.core.http.headers import missing_headers
     from functions.core.observability import end_request, start_request
 
     app = ProjectApp(f"haochaping-{name}")
@@ -59,8 +61,13 @@ def create_app(name: str) -> ProjectApp:
     def request_scope(event: Any, get_response: Any) -> Response:
         start_request(name, event.context)
         try:
-            return get_response(event)
+            response: Response = get_response(event)
         finally:
             end_request()
+        # One header policy for every answer (functions.core.http.headers): pages, JSON, errors.
+        headers = response.headers
+        content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), None)
+        headers.update(missing_headers(headers, content_type))
+        return response
 
     return app

@@ -28,7 +28,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.core.domain.errors import Unauthenticated
 from functions.core.domain.scopes import Person, person
@@ -86,6 +86,38 @@ console_key: Lazy[str | None] = Lazy(_console_key)
 signing_keys: Lazy[Any] = Lazy(_jwks_client)
 
 
+class AuthorizerSpec(NamedTuple):
+    """One API Gateway authorizer: the Lambda function (by its name in the stack) and handler it runs,
+    and its cache key. API Gateway caches an authorizer's answer per value of its identity source, so
+    the handler must decide on that header alone: anything else in the request would be decided once
+    and then applied to every request with the same key for `cache_seconds`."""
+
+    construct: str  # the authorizer's name in the REST API
+    function: str  # the Lambda function it invokes
+    handler: str  # module:function
+    identity_header: str | None  # the cache key; None: no identity source, no cache
+    cache_seconds: int
+
+
+# By route Access (functions.core.http.app.Access values). infra/constructs/api.py deploys these;
+# infra/local/gateway.py runs them the same way, cache included.
+AUTHORIZERS: dict[str, AuthorizerSpec] = {
+    "person": AuthorizerSpec(
+        "PersonAuthorizer", "authorizer", "functions.core.http.authorizer:handler", "Authorization", 300
+    ),
+    "channel": AuthorizerSpec(
+        "ChannelAuthorizer",
+        "channel-authorizer",
+        "functions.core.http.authorizer:channel_handler",
+        "x-api-key",
+        300,
+    ),
+    "channel_or_person": AuthorizerSpec(
+        "ChannelOrPersonAuthorizer", "authorizer", "functions.core.http.authorizer:handler", None, 0
+    ),
+}
+
+
 class Unauthorized(Exception):
     """Raised with exactly this message, API Gateway answers 401 without calling the function."""
 
@@ -93,15 +125,35 @@ class Unauthorized(Exception):
         super().__init__("Unauthorized")
 
 
+def channel_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """The ChannelAuthorizer (cached per x-api-key): decides on the key alone. A bearer token sent
+    beside it is not looked at: deciding on it would cache a person's answer (or a refused token) for
+    that key, and every rating of that channel would get it for five minutes."""
+    key = api_key(event.get("headers") or {})
+    if key is None:
+        raise Unauthorized()
+    return _channel(event, key)
+
+
+def _channel(event: Mapping[str, Any], key: str) -> dict[str, Any]:
+    # A channel: API Gateway validates the key against the usage plans after this answer.
+    return {"principalId": "channel", "policyDocument": _allow(event), "usageIdentifierKey": key}
+
+
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """The PersonAuthorizer (cached per Authorization header: API Gateway calls it only with one, and
+    a token decides alone) and the uncached ChannelOrPersonAuthorizer (a token, else a key)."""
     headers = event.get("headers") or {}
-    token = bearer_token(headers)
-    if token is None:
+    if authorization(headers) is None:
         key = api_key(headers)
         if key is None:
             raise Unauthorized()
-        # A channel: API Gateway validates the key against the usage plans after this answer.
-        return {"principalId": "channel", "policyDocument": _allow(event), "usageIdentifierKey": key}
+        return _channel(event, key)
+    # An Authorization header decides alone, whatever else is sent (the person authorizer is cached
+    # by it): one that is not a bearer token is refused, never rescued by a key beside it.
+    token = bearer_token(headers)
+    if token is None:
+        raise Unauthorized()
     try:
         who = verify(token)
     except Unauthenticated as refused:
@@ -132,8 +184,13 @@ def _allow(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def bearer_token(headers: Mapping[str, str]) -> str | None:
+def authorization(headers: Mapping[str, str]) -> str | None:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+    return value or None
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    value = authorization(headers)
     if not value:
         return None
     scheme, _, token = value.partition(" ")
