@@ -269,8 +269,8 @@ def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 PERIOD = [
-    _query("from", DAY, "first local day, inclusive; default: all time"),
-    _query("to", DAY, "last local day, inclusive; default: up to today"),
+    _query("from", DAY, f"first local day, inclusive, from {EPOCH} to {END_OF_TIME}; default: all time"),
+    _query("to", DAY, f"last local day, inclusive, from {EPOCH} to {END_OF_TIME}; default: up to today"),
 ]
 KIND = _path("kind", {"type": "string", "enum": [k.value for k in SubjectKind]})
 CODE = _path("code", SUBJECT_CODE)

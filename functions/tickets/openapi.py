@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.core.domain.params import EARLIEST_DATE, LATEST_DATE
 from functions.core.http.openapi import PERSON_TOKEN, errors, json_content, ref
 from functions.tickets.evidence import MAX_BYTES, MAX_PER_TICKET, TYPES
 from functions.tickets.rules import CATEGORIES, FINDINGS, MAX_EVIDENCE, MAX_NOTE, Status
+from functions.tickets.service import MAX_WORKING_DAYS
 
 TEXT = {"type": "string", "maxLength": MAX_NOTE}
 EVIDENCE = {
@@ -270,13 +272,15 @@ PATHS: dict[str, Any] = {
                     "name": "from",
                     "in": "query",
                     "required": True,
+                    "description": f"ISO 8601 with offset, from {EARLIEST_DATE} to {LATEST_DATE}",
                     "schema": {"type": "string", "format": "date-time"},
                 },
                 {
                     "name": "working_days",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 366},
+                    "description": "ASCII digits",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_WORKING_DAYS},
                 },
             ],
             "responses": {"200": json_content(ref("Due"), "The deadline"), **errors(400, 401)},

@@ -4,12 +4,13 @@ resource and one method, with the route's Access, and nothing else.
 Access → API Gateway:
 - PUBLIC: no credentials; GETs cached at the stage.
 The RestApi's api key source is AUTHORIZER: API Gateway takes the key to check against the usage plans
-from the Lambda REQUEST authorizer's `usageIdentifierKey` (functions.core.http.authorizer:handler, one
-function behind three API Gateway authorizers), because that is the only way one method accepts "a
+from the Lambda REQUEST authorizer's `usageIdentifierKey` (functions.core.http.authorizer AUTHORIZERS:
+two functions behind three API Gateway authorizers, each deciding on its cache key alone), because that is the only way one method accepts "a
 channel key OR a person's token" as API.md says CHANNEL_OR_PERSON routes do.
 - CHANNEL: API key required + the "ChannelAuthorizer" (identity source: the x-api-key header, results
-  cached 300 s): the authorizer hands the header back as `usageIdentifierKey` and API Gateway checks it
-  against the channel kind's usage plan. Cost: one authorizer call per key per 5 minutes (and per
+  cached 300 s): its own function (`channel_handler`) hands the header back as `usageIdentifierKey`,
+  whatever else the request carries (a token beside the key would otherwise be decided once and cached
+  for that key), and API Gateway checks it against the channel kind's usage plan. Cost: one authorizer call per key per 5 minutes (and per
   cache node); the function still learns the kind from requestContext.identity.apiKeyId
   (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
 - PERSON: the "PersonAuthorizer" (identity source: Authorization, cached 300 s), which checks the JWT
@@ -22,6 +23,8 @@ channel key OR a person's token" as API.md says CHANNEL_OR_PERSON routes do.
   Cost: one authorizer invocation per request on these routes (directory reads: a few per console
   page, far below the ratings' volume).
 - LOCAL: never deployed.
+What API Gateway answers itself (gateway responses) carries the contract's error shape and the one
+header policy of functions.core.http.headers.
 Request bodies are bounded by the web ACL (16 KB, the JSON limit; bulk uploads up to what Lambda takes).
 Access logs hold ids, route, status and timings: no address, no user agent, no body."""
 

@@ -258,8 +258,9 @@ class LocalApiGateway:
         to deploy, so what runs here is what API Gateway declares plus the local-only routes.
 
         Each route's `Access` is enforced as API Gateway enforces it: `api_keys` (key → key id) are the
-        keys of the usage plans; `authorizer` is the Lambda REQUEST authorizer of person routes (by
-        default the project's, functions.core.http.authorizer); `documents` are extra GET paths served
+        keys of the usage plans; `authorizer` stands in for the person side's Lambda REQUEST authorizer
+        (person and channel-or-person routes; by default the project's, as AUTHORIZERS in
+        functions.core.http.authorizer names each route's, cached as API Gateway caches it); `documents` are extra GET paths served
         as JSON by the gateway itself (the local identity provider's key set)."""
         from infra.topology import routes_of
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,6 +47,16 @@ FUZZ_SETTINGS = settings(
 
 # How the fuzz run's answers were distributed, per credential and operation (printed with -s / -rA).
 STATUSES: Counter[tuple[str, str, int]] = Counter()
+# Every request the property tests of this module sent, and how many got a 5xx (the closing test
+# prints both and writes them to tests/e2e/output/fuzz_counts.json).
+SENT: Counter[str] = Counter()
+
+
+def _count(test: str, status: int) -> None:
+    SENT[test] += 1
+    SENT["total"] += 1
+    if status >= 500:
+        SENT["5xx"] += 1
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +152,7 @@ def test_the_served_contract_holds_under_fuzzing(
 
     # Then no 5xx, every 4xx in the contract's shape, every status and content type documented
     STATUSES[(fuzz_credential, case.operation.label, response.status_code)] += 1
+    _count("schemathesis", response.status_code)
 
 
 def _remember_personal_data(body: Any, sent: SentPersonalData) -> None:
@@ -243,6 +255,19 @@ HOSTILE_VALUES = [
     "1e400",
     "-1",
     "%20",
+    # digits that str.isdigit() takes and int() refuses, or int() takes from other scripts
+    "%C2%B2",  # ²
+    "%E2%91%A0",  # ①
+    "%EF%BC%95",  # ５ (full-width)
+    "%D9%A3",  # ٣ (Arabic-Indic)
+    "9" * 5000,
+    "0",
+    "367",
+    # times at the ends of what a datetime holds, and without an offset
+    "9999-12-31T23:59:59%2B08:00",
+    "0001-01-01T00:00:00%2B08:00",
+    "2026-09-30T17:00:00",
+    "2026-09-30T17:00:00%2B25:00",
 ]
 HOSTILE_PARAMETERS = st.sampled_from(HOSTILE_VALUES)
 
@@ -317,6 +342,7 @@ def test_hostile_json_and_parameters_never_get_a_5xx_on_any_operation(
 
     # When it is sent
     answer = api.request(method, path, headers={**headers, "Content-Type": "application/json"}, body=body)
+    _count("hostile-json", answer.status)
 
     # Then it is never a 5xx, and every refusal is in the contract's shape
     assert answer.status < 500, f"{method} {path[:80]} {body[:200]!r} -> {answer}"
@@ -349,6 +375,7 @@ def test_every_query_parameter_takes_hostile_values_without_a_5xx(
             for value in values:
                 # When an admin (or a channel, where only a channel may call) sends it alone
                 answer = api.request(operation.method, f"{path}?{name}={value}", headers=headers)
+                _count("every-query-parameter", answer.status)
                 # Then it is never a 5xx, and a refusal is in the contract's shape
                 content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
                 if answer.status >= 500 or (
@@ -356,6 +383,37 @@ def test_every_query_parameter_takes_hostile_values_without_a_5xx(
                     and not (content_type.startswith("application/json") and "error" in answer.json())
                 ):
                     failures.append(f"{operation.method} {path}?{name}={value[:40]} -> {str(answer)[:200]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_path_parameter_takes_hostile_values_without_a_5xx(
+    served_operations: list[ServedOperation],
+    api: Api,
+    channel_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    # Given every path parameter of every operation (the others a plausible value), and every hostile value
+    values = [*HOSTILE_VALUES, *DAYS, "2027", "520000000000"]
+    failures = []
+    for operation in served_operations:
+        headers = channel_headers if "channelKey" in operation.schemes else admin_headers
+        for name in re.findall(r"{(\w+)}", operation.path):
+            for value in values:
+                path = operation.path.replace(f"{{{name}}}", value)
+                path = re.sub(r"{(\w+)}", "520000000000", path)
+                # When it is sent (with an empty JSON object where the operation takes a body)
+                body = b"{}" if operation.fields else b""
+                answer = api.request(
+                    operation.method, path, headers={**headers, "Content-Type": "application/json"}, body=body
+                )
+                _count("every-path-parameter", answer.status)
+                content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+                # Then it is never a 5xx, and a refusal is in the contract's shape
+                if answer.status >= 500 or (
+                    answer.status >= 400
+                    and not (content_type.startswith("application/json") and "error" in answer.json())
+                ):
+                    failures.append(f"{operation.method} {path[:80]} -> {str(answer)[:200]}")
     assert not failures, "\n".join(failures)
 
 
@@ -562,3 +620,21 @@ def test_valid_ratings_are_accepted_and_read_back_as_sent(
         assert got["rater"]["named"] is False and got["rater"]["phone"] is None
     if "rated_at" in body:
         assert datetime.fromisoformat(got["rated_at"]) == datetime.fromisoformat(body["rated_at"])
+
+
+def test_the_property_tests_sent_requests_and_none_got_a_5xx() -> None:
+    """The closing figures of the route-wide property tests above (printed with -s / -rA)."""
+    if not SENT["total"]:
+        pytest.skip("runs after the property tests of this module, from what they sent")
+    figures = {
+        "requests": SENT["total"],
+        "5xx": SENT["5xx"],
+        **{k: v for k, v in SENT.items() if k not in ("total", "5xx")},
+    }
+    print(f"route-wide property tests: {figures['requests']} requests sent, {figures['5xx']} answered 5xx")
+    for name, n in sorted(figures.items()):
+        print(f"  {name}: {n}")
+    output = Path(__file__).with_name("output")
+    output.mkdir(exist_ok=True)
+    (output / "fuzz_counts.json").write_text(json.dumps(figures, indent=2) + "\n")
+    assert SENT["5xx"] == 0
