@@ -19,6 +19,7 @@ from tests.bench import (
     http_load,
     import_time,
     index_counters,
+    local_idle,
     public_segmentation,
     public_summary,
     rate_inprocess,
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("cost_model", cost_model.main),
     ("public_segmentation", public_segmentation.main),
     ("public_summary", public_summary.main),
+    ("local_idle", local_idle.main),
 )
 
 
