@@ -8,22 +8,32 @@ what any request answers; tests/integration/test_emulator.py holds them to that.
    restores exactly those when it is cancelled.
 2. moto keeps a reference to every model object it ever creates, for its dashboard; the copies above
    included. `forget_tracked_models` drops those references (the data stays where it is).
-3. Wake-ups (`ACTIVITY`): a record appended to a stream or a message added to a queue wakes the
+3. Query reads one partition. moto's Table.query gathers *every* item of the table (`all_items`, which
+   also sorts them all) and only then keeps those of the asked partition key, so each Query costs
+   O(table · log table): the public summary, dozens of counter Queries, took seconds once a day of
+   ratings was counted. Here a Query on the table reads its partition alone (moto sorts it by the
+   range key afterwards, as before), and a Query on an index walks the items once without the
+   discarded sort (moto sorts the matches by the index's keys itself).
+4. Wake-ups (`ACTIVITY`): a record appended to a stream or a message added to a queue wakes the
    pollers of that stream or queue at once, and a queue message that becomes visible again (its
    visibility timeout or delay over) wakes them when it does; so pollers can sleep long while nothing
    happens (an idle `make run` then costs next to no CPU) and still deliver within milliseconds."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import heapq
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 _state = threading.local()
 _installed = False
+# moto's own Table.all_items (every item of the table, sorted), kept by install().
+_moto_all_items: Any = None
 
 
 class Activity:
@@ -118,6 +128,25 @@ def install() -> None:
         shard_add(self, old, new)
         ACTIVITY.notify(stream_arn(self.table))
 
+    query = Table.query
+
+    def query_one_partition(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs["index_name"] if "index_name" in kwargs else (args[6] if len(args) > 6 else None)
+        _state.query = (self, None if index_name else hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _state.query = None
+
+    global _moto_all_items
+    _moto_all_items = Table.all_items
+
+    def items_for_query(self: Any) -> list[Any]:
+        asked = getattr(_state, "query", None)
+        if asked is None or asked[0] is not self or getattr(_state, "moto_walks", False):
+            return _moto_all_items(self)
+        return _items_of(self, asked[1])
+
     queue_add = Queue.add_message
 
     def add_message_and_wake(self: Any, message: Any) -> None:
@@ -142,10 +171,36 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
     Table.__deepcopy__ = table_deepcopy
     StreamShard.add = add_and_wake
+    Table.query = query_one_partition
+    Table.all_items = items_for_query
     Queue.add_message = add_message_and_wake
     SQSBackend.receive_message = receive_and_wake_later
     SQSBackend.change_message_visibility = change_visibility_and_wake_later
     _installed = True
+
+
+def _items_of(table: Any, hash_key: Any) -> list[Any]:
+    """The items a Query needs: the partition of `hash_key`, or (None: an index Query) every item in
+    storage order, unsorted."""
+    if hash_key is None:
+        if table.range_key_attr:
+            return [item for partition in table.items.values() for item in partition.values()]
+        return list(table.items.values())
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return []
+    return list(partition.values()) if table.range_key_attr else [partition]
+
+
+@contextlib.contextmanager
+def moto_query_walks() -> Iterator[None]:
+    """Within this block (this thread), Queries walk the whole table as moto's own code does: what
+    tests.bench.moto_query compares against."""
+    _state.moto_walks = True
+    try:
+        yield
+    finally:
+        _state.moto_walks = False
 
 
 def wakes_installed() -> bool:

@@ -20,6 +20,7 @@ from tests.bench import (
     import_time,
     index_counters,
     local_idle,
+    moto_query,
     public_segmentation,
     public_summary,
     rate_inprocess,
@@ -40,6 +41,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("public_segmentation", public_segmentation.main),
     ("public_summary", public_summary.main),
     ("local_idle", local_idle.main),
+    ("moto_query", moto_query.main),
 )
 
 
