@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from infra.local.stack import free_port
+from tests.bench.figures import quick
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -73,7 +74,7 @@ def measure(window: float = 30.0, settle: float = 10.0, env: dict[str, str] | No
 
 
 def main() -> None:
-    window = float(os.environ.get("LOCAL_IDLE_SECONDS", "30"))
+    window = float(os.environ.get("LOCAL_IDLE_SECONDS", "10" if quick() else "30"))
     share = measure(window)
     print(f"local stack idle: {share * 100:.2f} % of one core over {window:.0f} s (target: under 2 %)")
 

@@ -14,11 +14,10 @@ such Queries.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
-from tests.bench.figures import heading, line, median, ms, note, percentile
+from tests.bench.figures import heading, line, median, ms, note, percentile, quick
 from tests.bench.harness import AWS_ENVIRONMENT, environment
 
 DAYS = 20  # days of counters per subject
@@ -26,7 +25,7 @@ QUERIES = 30
 
 
 def sizes() -> tuple[int, ...]:
-    return (1_000, 10_000) if os.environ.get("BENCH") == "quick" else (1_000, 10_000, 30_000)
+    return (1_000, 10_000) if quick() else (1_000, 10_000, 30_000)
 
 
 def timed(call: Callable[[], object], repeats: int) -> list[float]:
