@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from functions.core.calendar_seed import seeded_year
 from functions.core.domain.calendar import Due, WorkingCalendar, YearCalendar, parse_year_upload
 from functions.core.domain.directory import SubjectKind, SubjectRef
-from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.errors import Forbidden, IllegalTransition, ValidationFailed
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import Rating, ticket_id_for
 from functions.core.domain.regions import is_within
@@ -161,16 +161,7 @@ class TicketService:
             calendar,
         )
         step = self._step(ticket)
-        execution_input = json.dumps(
-            {
-                "ticket_id": ticket_id,
-                "rating_id": rating.rating_id,
-                "department": department,
-                "supervisor": supervisor,
-                "step": step,
-            },
-            sort_keys=True,
-        )
+        execution_input = _execution_input(ticket, step)
         stored, created = self.store.create(ticket, execution_input, _wait_item(step))
         if stored.execution_arn:
             return ticket_id  # a duplicate delivery of a ticket fully opened
@@ -215,6 +206,26 @@ class TicketService:
         if self.workflow.succeed(token, stored.signals[stage]):
             self.store.clear_signal(stored.ticket.ticket_id, stage, token)
 
+    def resume(self, ticket_id: str) -> dict[str, Any]:
+        """Runs a stalled ticket's workflow again (python -m functions.tickets.resume): a new execution,
+        named `<rating_id>-r<n>`, waits for the ticket's current stage with deadlines counted from now;
+        an action the department took meanwhile is already in the ticket's status. Refused while the
+        ticket's execution still runs or after it ended well."""
+        stored = self.store.get(ticket_id)
+        ticket = stored.ticket
+        if ticket.stage is None:
+            raise IllegalTransition(f"{ticket_id} is {ticket.status.value}: nothing to resume")
+        if stored.stalled is None and stored.execution_arn:
+            status = self.workflow.status(stored.execution_arn)
+            if status in ("RUNNING", "SUCCEEDED"):
+                raise IllegalTransition(f"{ticket_id}'s workflow is {status.lower()}, not stalled")
+        resumes = stored.resumes + 1
+        step = self._step(ticket)
+        arn = self.workflow.start(f"{ticket.rating_id}-r{resumes}", _execution_input(ticket, step))
+        self.store.record_resumed(ticket_id, arn, resumes, _wait_item(step))
+        logger.info("ticket resumed", extra={"ticket_id": ticket_id, "resumes": resumes})
+        return {"ticket_id": ticket_id, "execution_arn": arn, "stage": step["stage"], "resumes": resumes}
+
     # --- people -----------------------------------------------------------------------------------
 
     def get(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
@@ -222,7 +233,7 @@ class TicketService:
         stored = self.store.get(ticket_id)
         if not may_read(stored.ticket, actor, is_within):
             raise Forbidden("this ticket is outside your scope")
-        return ticket_view(stored.ticket, self.store.trail(ticket_id))
+        return {**ticket_view(stored.ticket, self.store.trail(ticket_id)), "stalled": stored.stalled}
 
     def list(
         self, caller: Caller, department: str | None, status: str | None, overdue: str | None
@@ -303,6 +314,20 @@ class TicketService:
                 "due": due.isoformat() if due else None,
             }
         )
+
+
+def _execution_input(ticket: Ticket, step: dict[str, Any]) -> str:
+    """A ticket execution's input (statemachines/ticket.asl.json)."""
+    return json.dumps(
+        {
+            "ticket_id": ticket.ticket_id,
+            "rating_id": ticket.rating_id,
+            "department": ticket.department,
+            "supervisor": ticket.supervisor,
+            "step": step,
+        },
+        sort_keys=True,
+    )
 
 
 def _wait_item(step: dict[str, Any] | None) -> dict[str, Any]:
