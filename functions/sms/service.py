@@ -19,7 +19,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from functions.core.domain.directory import (
@@ -29,11 +29,12 @@ from functions.core.domain.directory import (
     required_refs,
     resolve_subjects,
 )
-from functions.core.domain.errors import CaseAlreadyRated, Conflict
+from functions.core.domain.errors import CaseAlreadyRated, Conflict, RatingPeriodOver
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import MAX_COMMENT, RaterInput, Rating, _zone
+from functions.core.storage.cases import DEFAULT_DUE, utc_text
 from functions.sms.outbound import OutboundText, Provider
-from functions.sms.replies import OptOut, Rate, parse_reply
+from functions.sms.replies import OptOut, Rate, parse_reply, reason_words
 from functions.sms.rules import expiry, parse_case_request, parse_inbound, release_time, render
 from functions.sms.storage import DynamoSms, Invitation
 
@@ -98,6 +99,15 @@ class SmsService:
         fields["paths"] = {"L": [{"S": key} for key in resolved.paths]}
         fields["completed_at"] = {"S": request.completed_at.isoformat()}
         fields["day"] = {"S": request.completed_at.astimezone(zone).date().isoformat()}
+        rules = self.province.ratings
+        if rules.rating_period_days is not None:
+            # The end of the rating period, checked by every rating's claim of the case; where the
+            # province rates by default, the case waits on the `default_due` index until it is rated.
+            fields["rate_until"] = {
+                "S": utc_text(request.completed_at + timedelta(days=rules.rating_period_days))
+            }
+            if rules.default_rating:
+                fields[DEFAULT_DUE] = {"S": DEFAULT_DUE}
         recorded = self.store.record_case(request.case_no, request.fingerprint(protected.phone_hash), fields)
         answer: dict[str, Any] = {"case_no": request.case_no}
         if recorded.rating_id is not None:
@@ -200,24 +210,39 @@ class SmsService:
             return {"outcome": "no_invitation"}
         target, others = open_[0], open_[1:]
 
-        if not isinstance(reply, Rate):
+        if isinstance(reply, Rate):
+            level, comment = reply.satisfaction, reply.comment
+        elif target.awaiting_level is not None:
+            # The reason asked for: the words of this reply, with the level replied before.
+            level, comment = target.awaiting_level, reason_words(text)
+        else:
             if not self.store.claim_help(target):
                 return {"outcome": "ignored"}
             answer("help", texts.help + self._more_pending([target, *others]))
             return {"outcome": "help", "case_no": target.case_no}
 
+        if self.province.ratings.reason_required and level <= 2 and not comment:
+            if target.awaiting_level is None and self.store.await_reason(target, level):
+                answer("reason", texts.reason_request)
+                return {"outcome": "reason_requested", "case_no": target.case_no}
+            return {"outcome": "ignored"}
+
         rating_body: dict[str, Any] = {
             "rating_id": sms_rating_id(target.case_no),
             "channel": "sms",
-            "satisfaction": reply.satisfaction,
+            "satisfaction": level,
             "subjects": {kind.value: code for kind, code in target.subjects.items()},
             "case_no": target.case_no,
             "rater": {"phone": phone},
         }
-        if reply.comment:
-            rating_body["comment"] = reply.comment[:MAX_COMMENT]
+        if comment:
+            rating_body["comment"] = comment[:MAX_COMMENT]
         try:
             accepted = self.ratings.accept(rating_body, channel_key=SMS_CHANNEL_LABEL)
+        except RatingPeriodOver:
+            self.store.set_status(target, "closed")
+            answer("expired", texts.expired + self._more_pending(others))
+            return {"outcome": "expired", "case_no": target.case_no}
         except (CaseAlreadyRated, Conflict):
             # Rated on another channel meanwhile, or by another reply racing this one.
             self.store.set_status(target, "closed")
