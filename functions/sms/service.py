@@ -10,6 +10,10 @@ Rules worth knowing:
   (thanks or help) names the next one, which the next reply rates: a number with three open
   invitations rates them newest first, one reply each.
 - An unparseable reply gets the help text once per invitation; later ones get no answer.
+- Where the province requires a bad rating's reason, a bad level without words gets one text asking
+  for it; the level waits on the invitation and the next reply's words are its comment.
+- A case's rating period (ProvinceConfig.ratings) holds for replies as for every channel: a reply
+  after it is answered as expired and stored nowhere.
 - A reply that finds no open invitation is answered (expired, or no invitation) and stored nowhere.
 - Texts are published with an idempotency key; the sender sends each key once."""
 
