@@ -190,6 +190,16 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
+    # Default ratings (系统默认评价) of recorded cases whose rating period ended unrated, where the
+    # province rates by default: read from the cases table's sparse `default_due` index, never a scan.
+    EventSource(
+        "sms-default-ratings",
+        "functions.sms.handlers:default_ratings",
+        "schedule",
+        "rate(1 hour)",
+        needs=SMS_NEEDS,
+        sizing=Sizing(timeout_seconds=300),
+    ),
     # Early warnings of every department, once a day (09:00 in China), counted as metrics by rule.
     EventSource(
         "index-warnings",

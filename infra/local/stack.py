@@ -24,6 +24,7 @@ from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
 from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
+from infra.local.schedules import schedules_app
 from infra.provinces import PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
@@ -149,7 +150,12 @@ def start(
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
+    apps: dict[str, Any] = {
+        function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS
+    }
+    sources = list(topology.EVENT_SOURCES if event_sources is None else event_sources)
+    # GET /local/schedules, POST /local/schedules/{name}: the schedules among the event sources.
+    apps["local-schedules"] = schedules_app(sources, extra_handlers)
     if load_demo:
         _load_demo(province)
     api_keys = local_api_keys(previous_environment)
@@ -170,9 +176,7 @@ def start(
         resources=resources,
         previous_environment=previous_environment,
     )
-    stack.pollers = _start_pollers(
-        resources, topology.EVENT_SOURCES if event_sources is None else event_sources, extra_handlers or {}
-    )
+    stack.pollers = _start_pollers(resources, sources, extra_handlers or {})
     threading.Thread(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()

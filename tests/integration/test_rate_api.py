@@ -269,6 +269,10 @@ def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_all
 
 
 def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
+    refusing = replace(
+        rate_stack.settings, province=replace(rate_stack.settings.province, allow_follow_up=False)
+    )
+    wiring.use(wiring.build(refusing, rate_stack.dynamodb))
     status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
     assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]
 
