@@ -157,6 +157,7 @@ def start(
     gateway = LocalApiGateway(
         apps, api_keys=api_keys, documents={JWKS_PATH: json.dumps(identity.jwks).encode()}
     )
+    _wake_schedules_on_requests(gateway)
     api = serve(gateway, host, port)
     # The authorizer reads where the key set is on its first request, once the port is known.
     os.environ.update(identity.environment(api.url))
@@ -176,6 +177,20 @@ def start(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()
     return stack
+
+
+def _wake_schedules_on_requests(gateway: LocalApiGateway) -> None:
+    """Every request is activity: schedules that slowed down while the stack idled run again at once
+    (a request may have set what they look at, e.g. the SMS clock of PUT /local/sms/clock)."""
+    handle = gateway.handle
+
+    def handle_and_wake(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handle(*args, **kwargs)
+        finally:
+            emulator.ACTIVITY.notify()
+
+    gateway.handle = handle_and_wake  # type: ignore[method-assign]
 
 
 def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:
@@ -253,6 +268,8 @@ def _create_resources() -> dict[str, str]:
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        # Versioned, as deployed (infra/constructs/messaging.py): a cited evidence file is one version.
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         resources[f"bucket:{bucket}"] = name
     _create_state_machines(resources)
     return resources

@@ -61,7 +61,8 @@ class SmsTexts(NamedTuple):
     """The province's SMS configuration: texts sent to applicants and departments (`{placeholders}` are
     filled at send time), how long an invitation stays open, the quiet hours, and whom to notify.
 
-    Placeholders: invitation {item} {department} {case_no} {valid_days}; more_pending {count} {item}
+    Placeholders: invitation {item} {department} {case_no} {valid_days}; thanks {item} {case_no} (the
+    case the reply rated); more_pending {count} {item}
     {case_no}; ticket_notice and reminder_notice {ticket_id} {due}; escalation_notice {ticket_id}
     {department}; reply_notice {department}. No text ever names the staff member rated."""
 
