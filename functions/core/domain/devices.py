@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from functions.core.domain.channels import Channel
-from functions.core.domain.errors import DomainError, Unauthenticated, ValidationFailed
+from functions.core.domain.errors import InvalidLink, Unauthenticated, ValidationFailed
 
 TOKEN_PREFIX = "hcpd_"
 _DEVICE_ID = re.compile(r"dv[0-9a-f]{16}")
@@ -34,12 +34,6 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PAIRING_CODE_LENGTH = 10
 DEVICE_CHANNELS = (Channel.HALL_PAD, Channel.HALL_TERMINAL)
 LINK_CHANNELS = (Channel.QRCODE, Channel.PC, Channel.MOBILE)
-
-
-class InvalidLink(DomainError):
-    """A QR code's or signed link's token that is forged, tampered with, expired or malformed (400)."""
-
-    code = "invalid_link"
 
 
 class DeviceStatus(StrEnum):
