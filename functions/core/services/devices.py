@@ -251,13 +251,20 @@ class DeviceService:
                 raise Forbidden("a device rates its own window only")
             if set(subjects) - {"window", "department", "staff"}:
                 raise Forbidden("a device rates its own window's subjects only")
-            if subjects.get("department") not in (None, device.department):
-                raise Forbidden("a device rates its own window only")
         rating = {k: v for k, v in body.items() if k not in ("channel", "subjects")}
         self._not_too_old(rating.get("rated_at"))
         rating["channel"] = device.channel.value
         staff = subjects.get("staff") if isinstance(subjects, dict) and "staff" in subjects else device.staff
-        rating["subjects"] = {"department": device.department, "window": device.window}
+        # The window's department as the directory has it now (the window may have moved since the
+        # device was enrolled, or since the rating was queued); a window gone from it is a 422.
+        department = self._window(device.window).nearest(SubjectKind.DEPARTMENT)
+        allowed = {None, device.department, department.code if department else None}
+        if isinstance(subjects, dict) and subjects.get("department") not in allowed:
+            raise Forbidden("a device rates its own window only")
+        rating["subjects"] = {
+            "department": department.code if department else device.department,
+            "window": device.window,
+        }
         if staff:
             rating["subjects"]["staff"] = staff
         return rating
