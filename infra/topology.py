@@ -96,6 +96,7 @@ BAD_RATING_INSERTS: Mapping[str, Any] = {
     "dynamodb": {"NewImage": {"satisfaction": {"N": ["1", "2"]}}},
 }
 
+QR_SIGNING = "qr-signing"  # HMAC keys of QR codes and signed rating links (rotated: current + previous)
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
     reads=("directory",),
@@ -118,6 +119,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         "rate",
         "functions.rate.app:app",
         needs=Needs(
+            reads=("devices",),
             writes=("ratings", "cases", "directory", "jobs"),
             sends=("directory-jobs",),
             secrets=(PERSONAL,),
@@ -132,6 +134,14 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         needs=Needs(reads=("counters", "directory", "tickets", "calendar")),
     ),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
+    # Rating devices, QR codes and signed links, and the rating screens (/terminal, /rate).
+    HttpFunction(
+        "devices",
+        "functions.devices.app:app",
+        needs=Needs(
+            reads=("directory",), writes=("devices", "ratings", "cases"), secrets=(PERSONAL, QR_SIGNING)
+        ),
+    ),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
 )
 
@@ -291,7 +301,7 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
 # `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
 # operator puts the gateway's key in it after the first deploy).
-SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key")
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key", QR_SIGNING)
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they
