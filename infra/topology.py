@@ -143,6 +143,9 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         ),
     ),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
+    # The web console: its page, bundle and sign-in configuration; it touches no data (the page calls
+    # the public API with the person's token).
+    HttpFunction("console", "functions.console.app:app", sizing=Sizing(memory_mb=256, timeout_seconds=10)),
 )
 
 # The ticket workflow's task tokens: each wait of the state machine sends one here (see

@@ -127,6 +127,8 @@ GUIZHOU_DEPLOY = DeployConfig(
         jwks_url="https://id.example.gov.cn/guizhou/.well-known/jwks.json",
         issuer="https://id.example.gov.cn/guizhou",
         audience="haochaping",
+        authorization_endpoint="https://id.example.gov.cn/guizhou/authorize",
+        token_endpoint="https://id.example.gov.cn/guizhou/token",
     ),
     channel_plans=(
         ChannelPlan("hall_pad", rate_per_second=200, burst=400, quota_per_day=2_000_000),
