@@ -42,6 +42,16 @@ SCHEMAS: dict[str, Any] = {
             "overdue": {"type": "array", "items": {"type": "string"}},
             "late": {"type": "array", "items": {"type": "string"}},
             "on_time": {"type": "boolean"},
+            "stalled": {
+                "type": ["object", "null"],
+                "description": "set when the ticket's workflow stopped on a failing service call "
+                "(python -m functions.tickets.resume restarts it)",
+                "properties": {
+                    "error": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "execution": {"type": "string"},
+                },
+            },
             "trail": {
                 "type": "array",
                 "items": {

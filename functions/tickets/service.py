@@ -161,16 +161,7 @@ class TicketService:
             calendar,
         )
         step = self._step(ticket)
-        execution_input = json.dumps(
-            {
-                "ticket_id": ticket_id,
-                "rating_id": rating.rating_id,
-                "department": department,
-                "supervisor": supervisor,
-                "step": step,
-            },
-            sort_keys=True,
-        )
+        execution_input = _execution_input(ticket, step)
         stored, created = self.store.create(ticket, execution_input, _wait_item(step))
         if stored.execution_arn:
             return ticket_id  # a duplicate delivery of a ticket fully opened
@@ -215,12 +206,32 @@ class TicketService:
         if self.workflow.succeed(token, stored.signals[stage]):
             self.store.clear_signal(stored.ticket.ticket_id, stage, token)
 
+    def resume(self, ticket_id: str) -> dict[str, Any]:
+        """Runs a stalled ticket's workflow again (python -m functions.tickets.resume): a new execution,
+        named `<rating_id>-r<n>`, waits for the ticket's current stage with deadlines counted from now;
+        an action the department took meanwhile is already in the ticket's status. Refused while the
+        ticket's execution still runs or after it ended well."""
+        stored = self.store.get(ticket_id)
+        ticket = stored.ticket
+        if ticket.stage is None:
+            raise IllegalTransition(f"{ticket_id} is {ticket.status.value}: nothing to resume")
+        if stored.stalled is None and stored.execution_arn:
+            status = self.workflow.status(stored.execution_arn)
+            if status in ("RUNNING", "SUCCEEDED"):
+                raise IllegalTransition(f"{ticket_id}'s workflow is {status.lower()}, not stalled")
+        resumes = stored.resumes + 1
+        step = self._step(ticket)
+        arn = self.workflow.start(f"{ticket.rating_id}-r{resumes}", _execution_input(ticket, step))
+        self.store.record_resumed(ticket_id, arn, resumes, _wait_item(step))
+        logger.info("ticket resumed", extra={"ticket_id": ticket_id, "resumes": resumes})
+        return {"ticket_id": ticket_id, "execution_arn": arn, "stage": step["stage"], "resumes": resumes}
+
     # --- people -----------------------------------------------------------------------------------
 
     def get(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
         actor = self._actor(caller)
-        ticket = self._readable(ticket_id, actor)
-        return ticket_view(ticket, self.store.trail(ticket_id))
+        stored = self._readable_stored(ticket_id, actor)
+        return {**ticket_view(stored.ticket, self.store.trail(ticket_id)), "stalled": stored.stalled}
 
     def list(
         self, caller: Caller, department: str | None, status: str | None, overdue: str | None
@@ -310,15 +321,18 @@ class TicketService:
         raise NotFound("no evidence file of that name is cited by this ticket")
 
     def _readable(self, ticket_id: str, actor: Actor) -> Ticket:
+        return self._readable_stored(ticket_id, actor).ticket
+
+    def _readable_stored(self, ticket_id: str, actor: Actor) -> StoredTicket:
         """The ticket, if the actor may read it. Another scope's ticket is answered as one that does not
         exist (404 both ways), so that nobody learns which ticket ids exist outside their scope."""
         try:
-            ticket = self.store.get(ticket_id).ticket
+            stored = self.store.get(ticket_id)
         except NotFound:
             raise NotFound("no such ticket in your scope") from None
-        if not may_read(ticket, actor, is_within):
+        if not may_read(stored.ticket, actor, is_within):
             raise NotFound("no such ticket in your scope")
-        return ticket
+        return stored
 
     def _actor(self, caller: Caller) -> Actor:
         if caller.role is None:
@@ -341,6 +355,20 @@ class TicketService:
                 "due": due.isoformat() if due else None,
             }
         )
+
+
+def _execution_input(ticket: Ticket, step: dict[str, Any]) -> str:
+    """A ticket execution's input (statemachines/ticket.asl.json)."""
+    return json.dumps(
+        {
+            "ticket_id": ticket.ticket_id,
+            "rating_id": ticket.rating_id,
+            "department": ticket.department,
+            "supervisor": ticket.supervisor,
+            "step": step,
+        },
+        sort_keys=True,
+    )
 
 
 def _wait_item(step: dict[str, Any] | None) -> dict[str, Any]:

@@ -88,7 +88,15 @@ class StoredTicket:
         plain = _from(
             {
                 k: raw[k]
-                for k in ("execution_arn", "execution_input", "task_token", "task_stage", "signals")
+                for k in (
+                    "execution_arn",
+                    "execution_input",
+                    "task_token",
+                    "task_stage",
+                    "signals",
+                    "stalled",
+                    "resumes",
+                )
                 if k in raw
             }
         )
@@ -98,6 +106,10 @@ class StoredTicket:
         self.task_stage: str | None = plain.get("task_stage")
         # stage -> the output its action hands to the workflow, until the workflow has taken it
         self.signals: dict[str, str] = dict(plain.get("signals") or {})
+        # Set by the state machine when a service call still failed after its retries
+        # ({"error", "at", "execution"}); cleared when the ticket's workflow is resumed.
+        self.stalled: dict[str, str] | None = plain.get("stalled")
+        self.resumes: int = int(plain.get("resumes") or 0)
 
 
 class DynamoTickets:
@@ -223,6 +235,25 @@ class DynamoTickets:
             raise Conflict(
                 f"this ticket has {limit} evidence files already, or no longer takes evidence"
             ) from None
+
+    def record_resumed(self, ticket_id: str, execution_arn: str, resumes: int, wait: dict[str, Any]) -> None:
+        """The ticket's workflow runs again in a new execution: the stall, the dead task's token and the
+        signals it never took are cleared (the new execution waits for the ticket's current stage)."""
+        self._client.update_item(
+            TableName=self._tickets,
+            Key={"ticket_id": {"S": ticket_id}},
+            UpdateExpression="SET execution_arn = :a, resumes = :n, #wait = :w, signals = :none "
+            "REMOVE stalled, task_token, task_stage",
+            ConditionExpression="attribute_exists(ticket_id) AND "
+            "(attribute_not_exists(resumes) OR resumes < :n)",
+            ExpressionAttributeNames={"#wait": "wait"},
+            ExpressionAttributeValues={
+                ":a": {"S": execution_arn},
+                ":n": {"N": str(resumes)},
+                ":w": _to(wait),
+                ":none": {"M": {}},
+            },
+        )
 
     def set_token(self, ticket_id: str, stage: str, token: str, entered: str) -> StoredTicket | None:
         """Keeps the newest task token the workflow sent (tokens may arrive out of order)."""

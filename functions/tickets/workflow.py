@@ -37,6 +37,9 @@ class StepFunctionsWorkflow:
             self._sfn.describe_execution(executionArn=arn)  # it exists: this raises otherwise
             return arn
 
+    def status(self, execution_arn: str) -> str:
+        return str(self._sfn.describe_execution(executionArn=execution_arn)["status"])
+
     def execution_arn(self, name: str) -> str:
         prefix, _, machine = self._state_machine.rpartition(":stateMachine:")
         return f"{prefix}:execution:{machine}:{name}"

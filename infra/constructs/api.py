@@ -137,17 +137,20 @@ class Api(Construct):
         )
         # Each authorizer's function and cache key from the one table (functions/core/http/authorizer.py):
         # a cached authorizer's handler decides on its identity source alone.
+        by_construct: dict[str, apigateway.RequestAuthorizer] = {}
+        for spec in AUTHORIZERS.values():
+            if spec.construct not in by_construct:
+                by_construct[spec.construct] = apigateway.RequestAuthorizer(
+                    self,
+                    spec.construct,
+                    handler=authorizer_functions[spec.function],
+                    identity_sources=[apigateway.IdentitySource.header(spec.identity_header)]
+                    if spec.identity_header
+                    else [],
+                    results_cache_ttl=Duration.seconds(spec.cache_seconds),
+                )
         self.authorizers: dict[str, apigateway.RequestAuthorizer] = {
-            access: apigateway.RequestAuthorizer(
-                self,
-                spec.construct,
-                handler=authorizer_functions[spec.function],
-                identity_sources=[apigateway.IdentitySource.header(spec.identity_header)]
-                if spec.identity_header
-                else [],
-                results_cache_ttl=Duration.seconds(spec.cache_seconds),
-            )
-            for access, spec in AUTHORIZERS.items()
+            access: by_construct[spec.construct] for access, spec in AUTHORIZERS.items()
         }
         self.authorizer = self.authorizers["person"]
         self.channel_authorizer = self.authorizers["channel"]
@@ -281,20 +284,17 @@ class Api(Construct):
     def _access(self, route: topology.Route) -> dict[str, object]:
         if route.access == "public":
             return {"authorization_type": apigateway.AuthorizationType.NONE}
-        if route.access == "channel":
+        if route.access in ("channel", "channel_or_person", "channel_or_device"):
             return {
                 "authorization_type": apigateway.AuthorizationType.CUSTOM,
-                "authorizer": self.channel_authorizer,
+                "authorizer": self.authorizers[route.access],
                 "api_key_required": True,
             }
-        if route.access == "channel_or_person":
+        if route.access in ("person", "device"):
             return {
                 "authorization_type": apigateway.AuthorizationType.CUSTOM,
-                "authorizer": self.channel_or_person_authorizer,
-                "api_key_required": True,
+                "authorizer": self.authorizers[route.access],
             }
-        if route.access == "person":
-            return {"authorization_type": apigateway.AuthorizationType.CUSTOM, "authorizer": self.authorizer}
         raise ValueError(f"route {route.method} {route.path} has access {route.access!r}, not deployable")
 
     def _web_acl(self, prefix: str, deploy: DeployConfig) -> wafv2.CfnWebACL:

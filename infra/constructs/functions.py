@@ -268,6 +268,10 @@ class Functions(Construct):
                 tumbling_window=Duration.seconds(source.tumbling_window_seconds)
                 if source.tumbling_window_seconds
                 else None,
+                max_batching_window=Duration.seconds(source.batching_window_seconds)
+                if source.batching_window_seconds
+                else None,
+                filters=[{"pattern": json.dumps(f, ensure_ascii=False)} for f in source.filters] or None,
                 on_failure=sources.SqsDlq(failure_queue),
             )
             table.grant_stream_read(fn)

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from functions.core.domain.devices import device_id_of, is_device_token
 from functions.core.domain.errors import Unauthenticated
 from functions.core.domain.scopes import Person, person
 from functions.core.runtime import Lazy
@@ -116,6 +117,9 @@ AUTHORIZERS: dict[str, AuthorizerSpec] = {
         "ChannelOrPersonAuthorizer", "authorizer", "functions.core.http.authorizer:handler", None, 0
     ),
 }
+# A rating device's bearer credential goes through the same authorizers as a person's token.
+AUTHORIZERS["device"] = AUTHORIZERS["person"]
+AUTHORIZERS["channel_or_device"] = AUTHORIZERS["channel_or_person"]
 
 
 class Unauthorized(Exception):
@@ -154,6 +158,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     token = bearer_token(headers)
     if token is None:
         raise Unauthorized()
+    if is_device_token(token):
+        return _device_answer(event, token)
     try:
         who = verify(token)
     except Unauthenticated as refused:
@@ -165,6 +171,26 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         "policyDocument": _allow(event),
         # API Gateway passes only strings, numbers and booleans; an absent scope is "".
         "context": {"role": who.role.value, "scope": who.scope or "", "sub": who.subject or ""},
+    }
+    key = console_key.get()
+    if key:
+        answer["usageIdentifierKey"] = key
+    return answer
+
+
+def _device_answer(event: Mapping[str, Any], token: str) -> dict[str, Any]:
+    """A rating device's credential: only its shape is judged here (the id it names goes to the function
+    in the context); the function checks the secret and the device's status against its table on every
+    request, so revoking works at once whatever this answer's cache. Devices share the console plan's
+    throttle and quota, like people: no channel key ever sits on a device."""
+    try:
+        device_id = device_id_of(token)
+    except Unauthenticated:
+        raise Unauthorized() from None
+    answer: dict[str, Any] = {
+        "principalId": device_id,
+        "policyDocument": _allow(event),
+        "context": {"device": device_id},
     }
     key = console_key.get()
     if key:
