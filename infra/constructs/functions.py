@@ -223,15 +223,27 @@ class Functions(Construct):
             )
         for bucket in needs.buckets:
             uploads = res["buckets"][bucket]
-            # Pre-signed PUTs of evidence: the one object action, and the bucket key's data key through S3.
+            # Pre-signed PUTs of evidence: the one object action to write. A cited evidence file is
+            # checked (its versions, type, size, first bytes) and served as a pre-signed download of
+            # that version: read by exact action, never list objects or delete.
             role.add_to_policy(
-                iam.PolicyStatement(actions=["s3:PutObject"], resources=[uploads.arn_for_objects("*")])  # type: ignore[attr-defined]
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    resources=[uploads.arn_for_objects("*")],  # type: ignore[attr-defined]
+                )
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:ListBucketVersions"],
+                    resources=[uploads.bucket_arn],  # type: ignore[attr-defined]
+                )
             )
             key = uploads.encryption_key  # type: ignore[attr-defined]
             if key is not None:
+                # the bucket key's data keys, through S3 alone
                 role.add_to_policy(
                     iam.PolicyStatement(
-                        actions=["kms:GenerateDataKey"],
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
                         resources=[key.key_arn],
                         conditions={"StringEquals": {"kms:ViaService": via_service("s3")}},
                     )
@@ -280,6 +292,10 @@ class Functions(Construct):
                 tumbling_window=Duration.seconds(source.tumbling_window_seconds)
                 if source.tumbling_window_seconds
                 else None,
+                max_batching_window=Duration.seconds(source.batching_window_seconds)
+                if source.batching_window_seconds
+                else None,
+                filters=[{"pattern": json.dumps(f, ensure_ascii=False)} for f in source.filters] or None,
                 on_failure=sources.SqsDlq(failure_queue),
             )
             table.grant_stream_read(fn)

@@ -88,7 +88,8 @@ def test_nothing_deletes_scans_or_batch_writes_where_nothing_does(synthesized, p
                 if f"dynamodb:{action}" in actions:
                     where[action].add((function, table))
     # the directory-move lock released in a transaction; the tickets' open and listed scans; uploads
-    assert where["DeleteItem"] == {("rate", "jobs"), ("rate-directory-jobs", "jobs")}
+    # (and a device's pairing code, spent in the transaction that activates the device)
+    assert where["DeleteItem"] == {("rate", "jobs"), ("rate-directory-jobs", "jobs"), ("devices", "devices")}
     assert where["Scan"] == {("tickets", "tickets"), ("tickets-events", "tickets")}
     assert where["BatchWriteItem"] == {("rate", "directory"), ("rate-directory-jobs", "directory")}
     # and the trail is put-only for everyone (store.py's promise, held by IAM)
@@ -143,7 +144,14 @@ def test_the_gateway_key_is_the_senders_alone_and_the_personal_data_key_only_whe
     assert _secret_readers(template, province, topology.SMS_PROVIDER_KEY) == {"sms-sender"}
     personal = {f.name for f in deployed_functions() if topology.PERSONAL in f.needs.secrets}
     assert _secret_readers(template, province, topology.PERSONAL) == personal
-    assert not personal & {"index", "tickets", "tickets-events", "ticket-tasks", "ticket-events-log"}
+    assert not personal & {
+        "index",
+        "tickets",
+        "tickets-events",
+        "ticket-tasks",
+        "ticket-events-log",
+        "console",
+    }
     assert not personal & {"index-events", "sms-case-counts", "index-warnings"}
 
 
