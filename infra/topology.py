@@ -96,6 +96,7 @@ BAD_RATING_INSERTS: Mapping[str, Any] = {
     "dynamodb": {"NewImage": {"satisfaction": {"N": ["1", "2"]}}},
 }
 
+QR_SIGNING = "qr-signing"  # HMAC keys of QR codes and signed rating links (rotated: current + previous)
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
     reads=("directory",),
@@ -118,6 +119,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         "rate",
         "functions.rate.app:app",
         needs=Needs(
+            reads=("devices",),
             writes=("ratings", "cases", "directory", "jobs"),
             sends=("directory-jobs",),
             secrets=(PERSONAL,),
@@ -132,7 +134,18 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         needs=Needs(reads=("counters", "directory", "tickets", "calendar")),
     ),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
+    # Rating devices, QR codes and signed links, and the rating screens (/terminal, /rate).
+    HttpFunction(
+        "devices",
+        "functions.devices.app:app",
+        needs=Needs(
+            reads=("directory",), writes=("devices", "ratings", "cases"), secrets=(PERSONAL, QR_SIGNING)
+        ),
+    ),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
+    # The web console: its page, bundle and sign-in configuration; it touches no data (the page calls
+    # the public API with the person's token).
+    HttpFunction("console", "functions.console.app:app", sizing=Sizing(memory_mb=256, timeout_seconds=10)),
 )
 
 # The ticket workflow's task tokens: each wait of the state machine sends one here (see
@@ -209,6 +222,16 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
+    # Default ratings (系统默认评价) of recorded cases whose rating period ended unrated, where the
+    # province rates by default: read from the cases table's sparse `default_due` index, never a scan.
+    EventSource(
+        "sms-default-ratings",
+        "functions.sms.handlers:default_ratings",
+        "schedule",
+        "rate(1 hour)",
+        needs=SMS_NEEDS,
+        sizing=Sizing(timeout_seconds=300),
+    ),
     # Early warnings of every department, once a day (09:00 in China), counted as metrics by rule.
     EventSource(
         "index-warnings",
@@ -281,7 +304,7 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
 # `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
 # operator puts the gateway's key in it after the first deploy).
-SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key")
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key", QR_SIGNING)
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

@@ -23,6 +23,7 @@ from functions.index.contribution import (
     BAD_LEVELS,
     CASES_COMPLETED,
     CASES_RATED,
+    DEFAULTS,
     FINISHED,
     GOOD_LEVELS,
     LEVELS,
@@ -30,6 +31,7 @@ from functions.index.contribution import (
     NAMED_REPLIED,
     ON_TIME,
     RECTIFIED,
+    SUB_SCORE_PREFIX,
     TAG,
     TOTAL,
     VALID_LEVEL,
@@ -210,7 +212,30 @@ def figures_view(
             for name, n in sorted(counts.items())
             if name.startswith(tag_prefix) and n
         },
+        "defaults": int(counts.get(DEFAULTS, 0)),
+        "sub_scores": sub_scores_view(counts),
     }
+
+
+def sub_scores_view(counts: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Per dimension: the distribution of its scores among valid ratings, and their mean."""
+    prefix = SUB_SCORE_PREFIX
+    by_dimension: dict[str, dict[int, int]] = {}
+    for name, n in counts.items():
+        if not name.startswith(prefix) or not n:
+            continue
+        dimension, _, level = name[len(prefix) :].rpartition(":")
+        if level.isdigit() and int(level) in LEVELS:
+            by_dimension.setdefault(dimension, {})[int(level)] = int(n)
+    view: dict[str, dict[str, Any]] = {}
+    for dimension, levels in sorted(by_dimension.items()):
+        scored = sum(levels.values())
+        total = sum(level * n for level, n in levels.items())
+        view[dimension] = {
+            "mean": round(total / scored, 4) if scored > 0 else None,
+            "counts": {str(level): levels.get(level, 0) for level in LEVELS},
+        }
+    return view
 
 
 ORDERS = ("index", "bad_rate", "rectification_rate")

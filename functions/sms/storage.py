@@ -43,6 +43,9 @@ class Invitation(NamedTuple):
     expires: datetime | None = None
     help_sent: bool = False
     rating_id: str | None = None
+    # A bad level replied without its reason where the province requires one: the rating waits for
+    # the words (the invitation's next reply) while the invitation stays open.
+    awaiting_level: int | None = None
 
     def open_at(self, now: datetime) -> bool:
         return self.status == "sent" and self.expires is not None and now < self.expires
@@ -158,13 +161,20 @@ class DynamoSms:
 
     def claim_help(self, invitation: Invitation) -> bool:
         """True once per invitation: an unparseable reply gets one help text, not one per message."""
+        return self._set_once(invitation, "help_sent", {"BOOL": True})
+
+    def await_reason(self, invitation: Invitation, level: int) -> bool:
+        """True once per invitation: a bad reply without words gets one text asking for the reason."""
+        return self._set_once(invitation, "awaiting_level", {"N": str(level)})
+
+    def _set_once(self, invitation: Invitation, attribute: str, value: dict[str, Any]) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_key(f"phone#{invitation.phone_hash}", f"inv#{invitation.case_no}"),
-                UpdateExpression="SET help_sent = :t",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(help_sent)",
-                ExpressionAttributeValues={":t": {"BOOL": True}},
+                UpdateExpression=f"SET {attribute} = :v",
+                ConditionExpression=f"attribute_exists(pk) AND attribute_not_exists({attribute})",
+                ExpressionAttributeValues={":v": value},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
@@ -290,4 +300,5 @@ def item_to_invitation(item: Mapping[str, Any]) -> Invitation:
         expires=when("expires"),
         help_sent=item.get("help_sent", {}).get("BOOL", False),
         rating_id=item.get("rating_id", {}).get("S"),
+        awaiting_level=int(item["awaiting_level"]["N"]) if "awaiting_level" in item else None,
     )

@@ -34,6 +34,8 @@ NINGXIA_DEPLOY = DeployConfig(
         jwks_url="https://id.example.gov.cn/ningxia/.well-known/jwks.json",
         issuer="https://id.example.gov.cn/ningxia",
         audience="haochaping",
+        authorization_endpoint="https://id.example.gov.cn/ningxia/authorize",
+        token_endpoint="https://id.example.gov.cn/ningxia/token",
     ),
     channel_plans=(
         ChannelPlan("hall_pad", rate_per_second=100, burst=200, quota_per_day=1_000_000),

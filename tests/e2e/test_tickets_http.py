@@ -40,6 +40,7 @@ def _bad_rating(api: Api, channel_headers: dict[str, str], headers: dict[str, st
             "channel": "hall_pad",
             "satisfaction": 1,
             "subjects": {"department": DEPARTMENT, "window": DEPARTMENT_WINDOW},
+            "tags": ["服务态度生硬"],  # the demo province requires a bad rating's reason
             # a named rater: the stream hands the sealed data base64-encoded, and no log may show it
             "rater": {"phone": "13912345678", "name": "王小明"},
         },

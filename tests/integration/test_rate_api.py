@@ -164,10 +164,11 @@ def test_bad_input_is_refused_in_the_contract_shape_and_stores_nothing(
 
 
 def test_people_do_not_submit_ratings_and_channels_do_not_read_them(api, rate_stack):
-    # A channel route takes a channel key, whatever else is sent; a person route a bearer token.
+    # POST /v1/ratings takes a channel key or a rating device's credential (a bearer too): a person's
+    # token is authenticated, and refused; a person route takes a bearer token.
     person = {"content-type": "application/json", **rate_stack.token("department", "D52010201")}
     status, error = post_rating(api, WINDOW_RATING, person)
-    assert (status, error["error"]) == (401, "unauthenticated")
+    assert (status, error["error"]) == (403, "forbidden")
     post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0009"})
     answer = api.http.get("/v1/ratings/tablet-0009", headers=CHANNEL)
     assert (answer.status_code, answer.json_body["error"]) == (401, "unauthenticated")
@@ -269,6 +270,10 @@ def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_all
 
 
 def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
+    refusing = replace(
+        rate_stack.settings, province=replace(rate_stack.settings.province, allow_follow_up=False)
+    )
+    wiring.use(wiring.build(refusing, rate_stack.dynamodb))
     status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
     assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]
 

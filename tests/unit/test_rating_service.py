@@ -25,6 +25,7 @@ BAD = {
     "channel": "hall_pad",
     "satisfaction": 2,
     "subjects": {"department": "D52010201", "window": "W5201020101"},
+    "tags": ["服务态度生硬"],  # the demo province requires a bad rating's reason
     "rater": {"phone": "13912345678"},
 }
 
