@@ -22,6 +22,7 @@ from tests.bench import (
     public_segmentation,
     public_summary,
     rate_inprocess,
+    rater_screens,
     sms_costs,
     tickets,
 )
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("cost_model", cost_model.main),
     ("public_segmentation", public_segmentation.main),
     ("public_summary", public_summary.main),
+    ("rater_screens", rater_screens.main),
 )
 
 
