@@ -204,8 +204,11 @@ def test_window_codes_are_drawn_for_people_in_scope_and_refuse_forgeries_and_flo
     payload = token.split(".")[2]
     forged_payload = payload[:-2] + ("AA" if not payload.endswith("AA") else "BB")
     for bad in (token[:-3] + "abc", token.replace(payload, forged_payload), "v1.deadbeef.e30.AAAA", "x"):
-        shown = api.get(f"/rate?t={bad}")
+        shown = api.get(f"/rate?t={bad}", {"Accept": "text/html,application/xhtml+xml"})
         assert shown.status == 400 and "评价链接无效" in shown.text, bad
+        assert shown.headers["content-type"].startswith("text/html")
+        as_json = api.get(f"/rate?t={bad}")
+        assert as_json.status == 400 and as_json.json()["error"] == "invalid_link"
         refused = qr_rating(api, {"t": bad, "satisfaction": 5}, "b" * 24)
         assert refused.status == 400 and refused.json()["error"] == "invalid_link"
 

@@ -22,7 +22,6 @@ from functions.core.domain.devices import (
     BROWSER_ID,
     Device,
     DeviceStatus,
-    InvalidLink,
     Link,
     check_device_token,
     device_id_of,
@@ -39,6 +38,7 @@ from functions.core.domain.devices import (
 from functions.core.domain.directory import DirectoryEntry, SubjectKind, SubjectRef, normalise_code
 from functions.core.domain.errors import (
     Forbidden,
+    InvalidLink,
     NotFound,
     Throttled,
     UnknownSubject,
