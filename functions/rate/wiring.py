@@ -35,7 +35,13 @@ def build(config: RateSettings, dynamodb: Any, sqs: Callable[[], Any] = clients.
     )
     jobs = DynamoJobs(dynamodb, config.jobs_table)
     queue = SqsJobQueue(sqs, config.directory_jobs_queue_url)
-    store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
+    store = DynamoRatings(
+        dynamodb,
+        config.ratings_table,
+        DynamoCases(dynamodb, config.cases_table),
+        rules=config.province.ratings,
+        follow_ups=config.province.allow_follow_up,
+    )
     return Runtime(
         settings=config,
         ratings=RatingService(

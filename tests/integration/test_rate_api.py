@@ -60,17 +60,19 @@ def test_people_read_a_rating_with_the_phone_masked(api, rate_stack):
 @pytest.mark.parametrize(
     "role, scope, status",
     [
-        ("department", "D52010202", 403),
-        ("reviewer", "520300000000", 403),
+        ("department", "D52010202", 404),  # another scope's rating is answered as a missing one
+        ("reviewer", "520300000000", 404),
         ("reviewer", "520100", 200),
         ("admin", None, 200),
     ],
 )
 def test_scope_decides_who_reads_a_rating(api, rate_stack, role, scope, status):
     post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0004"})
-    assert (
-        api.http.get("/v1/ratings/tablet-0004", headers=rate_stack.token(role, scope)).status_code == status
-    )
+    answer = api.http.get("/v1/ratings/tablet-0004", headers=rate_stack.token(role, scope))
+    assert answer.status_code == status
+    if status == 404:  # the same answer as for a rating that does not exist
+        missing = api.http.get("/v1/ratings/tablet-none-0004", headers=rate_stack.token(role, scope))
+        assert (missing.status_code, missing.body) == (404, answer.body)
 
 
 def test_a_retry_is_answered_as_before_and_a_reused_key_is_a_conflict(api, rate_stack):
@@ -268,6 +270,10 @@ def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_all
 
 
 def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
+    refusing = replace(
+        rate_stack.settings, province=replace(rate_stack.settings.province, allow_follow_up=False)
+    )
+    wiring.use(wiring.build(refusing, rate_stack.dynamodb))
     status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
     assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]
 

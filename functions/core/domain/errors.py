@@ -71,6 +71,13 @@ class CaseAlreadyRated(DomainError):
     code = "case_already_rated"
 
 
+class RatingPeriodOver(DomainError):
+    """The case's rating period (after its completion), or the follow-up period (after its rating), is
+    over: province policy (ProvinceConfig.ratings)."""
+
+    code = "rating_period_over"
+
+
 class IllegalTransition(DomainError):
     """The action is not allowed in the resource's current state."""
 

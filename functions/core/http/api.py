@@ -26,6 +26,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.CaseAlreadyRated: 409,
+    errors.RatingPeriodOver: 409,
     errors.IllegalTransition: 409,
     errors.TooLarge: 413,
     errors.UnsupportedMediaType: 415,
