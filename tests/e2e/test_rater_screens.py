@@ -457,6 +457,23 @@ def test_the_terminal_pairs_rates_and_keeps_ratings_through_an_outage_and_a_relo
         assert stored.json()["channel"] == "hall_pad"
     assert body_data(tablet, "refused") == "0"
 
+    # A rating tapped on a clock far in the future is refused for good: it leaves the queue, counted
+    future = (datetime.now(CST) + timedelta(days=40)).isoformat(timespec="seconds")
+    tablet.execute_async_script(
+        """
+        const [rating, done] = arguments;
+        const r = indexedDB.open("haochaping-terminal");
+        r.onsuccess = () => {
+          const t = r.result.transaction("queue", "readwrite");
+          t.objectStore("queue").put(rating);
+          t.oncomplete = () => { window.dispatchEvent(new Event("online")); done(); };
+        };
+        """,
+        {"rating_id": new_id("future"), "satisfaction": 5, "rated_at": future},
+    )
+    wait(tablet, lambda d: body_data(d, "refused") == "1" and body_data(d, "pending") == "0", 60)
+    assert tablet.find_element(By.ID, "refused").text == "1"
+
     # When the device is revoked, its next rating is refused and kept, shown on the screen
     device_id = enrolled["device_id"]
     assert api.request("DELETE", f"/v1/devices/{device_id}", headers=terminal_department).status == 204

@@ -287,3 +287,21 @@ def test_the_authorizer_passes_a_device_credentials_id_and_refuses_a_malformed_o
     # A device is no person
     with pytest.raises(Forbidden):
         require_person(caller)
+
+
+def test_the_screens_follow_the_provinces_rating_rules() -> None:
+    from functions.core.services.devices import screen_settings
+
+    on_site = screen_settings(GUIZHOU)
+    assert on_site["reason_required"] is GUIZHOU.ratings.reason_required
+    assert [d["name"] for d in on_site["sub_scores"]] == list(GUIZHOU.ratings.sub_scores.on_site)
+    assert {d["label"] for d in on_site["sub_scores"]} <= {"服务效率", "服务水平", "服务态度"}
+    online = screen_settings(GUIZHOU, online=True)
+    assert [d["name"] for d in online["sub_scores"]] == list(GUIZHOU.ratings.sub_scores.online)
+    assert [level["word"] for level in on_site["levels"]] == [
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+    ]
