@@ -257,8 +257,8 @@ PATHS: dict[str, Any] = {
     "/v1/ratings": {
         "post": {
             "operationId": "postRating",
-            "summary": "Submit a rating (channels)",
-            "security": [CHANNEL_KEY],
+            "summary": "Submit a rating (channels; or a rating device, whose channel and window are its own)",
+            "security": [CHANNEL_KEY, {"deviceToken": []}],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": ref("RatingRequest")}},

@@ -8,7 +8,11 @@ Rules worth knowing:
   (`pending`, on the `due` index) until the periodic release sends it.
 - A reply rates the number's most recently sent open invitation. When others stay open, the answer
   (thanks or help) names the next one, which the next reply rates: a number with three open
-  invitations rates them newest first, one reply each.
+  invitations rates them newest first, one reply each. The thanks names the case it rated.
+- A reply is taken once per provider message id: its first delivery binds the id to the case it rates
+  (a conditional write), and a redelivery (SNS delivers at least once) finds that binding, rates
+  nothing more and texts nothing more. A crash between binding and rating is finished by the
+  redelivery, on the same case and with the same rating id.
 - An unparseable reply gets the help text once per invitation; later ones get no answer.
 - Where the province requires a bad rating's reason, a bad level without words gets one text asking
   for it; the level waits on the invitation and the next reply's words are its comment.
@@ -214,6 +218,16 @@ class SmsService:
             return {"outcome": "no_invitation"}
         target, others = open_[0], open_[1:]
 
+        if isinstance(reply, Rate) or target.awaiting_level is not None:
+            bound = self.store.claim_message(message_id, phone_hash, target.case_no, now)
+            if bound != target.case_no:
+                # A redelivery: the first delivery rated `bound` (or will, if it crashed before).
+                first = next((i for i in invitations if i.case_no == bound), None)
+                if first is None or first.status != "sent":
+                    return {"outcome": "duplicate", "case_no": bound}
+                target = first
+                others = [i for i in open_ if i.case_no != bound]
+
         if isinstance(reply, Rate):
             level, comment = reply.satisfaction, reply.comment
         elif target.awaiting_level is not None:
@@ -254,7 +268,10 @@ class SmsService:
             return {"outcome": "already_rated", "case_no": target.case_no}
         rating = accepted.rating
         self.store.set_status(target, "rated", rating.rating_id)
-        answer("thanks", texts.thanks + self._more_pending(others))
+        answer(
+            "thanks",
+            render(texts.thanks, case_no=target.case_no, item=target.item_name) + self._more_pending(others),
+        )
         return {
             "outcome": "rated",
             "case_no": target.case_no,

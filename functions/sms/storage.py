@@ -18,6 +18,9 @@ from functions.core.domain.errors import Conflict
 # than "no invitation"), and how long a sent-marker guards against sending a text twice.
 KEEP_EXPIRED = timedelta(days=30)
 KEEP_SENT_MARKER = timedelta(days=7)
+# How long a provider message id stays bound to the case it rated: SNS redelivers within hours; a week
+# covers any retry policy of the provider.
+KEEP_MESSAGE_CLAIM = timedelta(days=7)
 DUE = "due"
 
 
@@ -176,6 +179,27 @@ class DynamoSms:
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def claim_message(self, message_id: str, phone_hash: str, case_no: str, now: datetime) -> str:
+        """Binds an inbound message (the provider's id, from that number) to the case it rates, once:
+        the case it is bound to, which is `case_no` on its first delivery and the first delivery's
+        case on every redelivery."""
+        key = _key(f"msg#{message_id}", f"phone#{phone_hash}")
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **key,
+                    "case_no": {"S": case_no},
+                    "at": {"S": now.isoformat()},
+                    "expires_at": {"N": str(int((now + KEEP_MESSAGE_CLAIM).timestamp()))},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)["Item"]
+            return str(item["case_no"]["S"])
+        return case_no
 
     def due(self, now: datetime) -> Iterator[Invitation]:
         """Invitations whose time has come and that are not sent yet (quiet hours, or a crash between

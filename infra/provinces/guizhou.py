@@ -92,7 +92,7 @@ GUIZHOU = ProvinceConfig(
         invitation="【贵州政务服务】您在{department}办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【贵州政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
-        thanks="【贵州政务服务】感谢您的评价！",
+        thanks="【贵州政务服务】感谢您对{item}（办件编号{case_no}）的评价！",
         opted_out="【贵州政务服务】您已退订评价短信。",
         expired="【贵州政务服务】该评价邀请已过期，如需评价请登录贵州政务服务网。",
         ticket_notice="【贵州政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
@@ -127,6 +127,8 @@ GUIZHOU_DEPLOY = DeployConfig(
         jwks_url="https://id.example.gov.cn/guizhou/.well-known/jwks.json",
         issuer="https://id.example.gov.cn/guizhou",
         audience="haochaping",
+        authorization_endpoint="https://id.example.gov.cn/guizhou/authorize",
+        token_endpoint="https://id.example.gov.cn/guizhou/token",
     ),
     channel_plans=(
         ChannelPlan("hall_pad", rate_per_second=200, burst=400, quota_per_day=2_000_000),

@@ -45,7 +45,7 @@ HUANGGANG = ProvinceConfig(
         invitation="【湖北政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【湖北政务服务】请回复一个数字1至5进行评价。",
-        thanks="【湖北政务服务】感谢您的评价！",
+        thanks="【湖北政务服务】感谢您对{item}（办件编号{case_no}）的评价！",
         opted_out="【湖北政务服务】您已退订评价短信。",
         expired="【湖北政务服务】该评价邀请已过期。",
         ticket_notice="【湖北政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",

@@ -98,3 +98,9 @@ class Throttled(DomainError):
     """The store is busy: retry after Retry-After seconds (with the same rating_id)."""
 
     code = "throttled"
+
+
+class InvalidLink(DomainError):
+    """A QR code's or signed rating link's token that is forged, tampered with, expired or malformed."""
+
+    code = "invalid_link"

@@ -61,7 +61,8 @@ class SmsTexts(NamedTuple):
     """The province's SMS configuration: texts sent to applicants and departments (`{placeholders}` are
     filled at send time), how long an invitation stays open, the quiet hours, and whom to notify.
 
-    Placeholders: invitation {item} {department} {case_no} {valid_days}; more_pending {count} {item}
+    Placeholders: invitation {item} {department} {case_no} {valid_days}; thanks {item} {case_no} (the
+    case the reply rated); more_pending {count} {item}
     {case_no}; ticket_notice and reminder_notice {ticket_id} {due}; escalation_notice {ticket_id}
     {department}; reply_notice {department}. No text ever names the staff member rated."""
 
@@ -160,6 +161,22 @@ class RatingRules(NamedTuple):
         )
 
 
+class RaterScreens(NamedTuple):
+    """The rating screens the stack serves (window tablets and kiosks at /terminal, QR codes and signed
+    links at /rate): how long the thank-you screen stays before the next person, how long a pairing
+    code lives, the oldest a queued device rating may be when it finally arrives, and the flood limits
+    of a window's printed QR code (ratings per browser and per address, per window, per local day)."""
+
+    idle_seconds: int = 20
+    pairing_minutes: int = 30
+    device_queue_max_days: int = 7
+    qr_per_browser_per_day: int = 3
+    qr_per_address_per_day: int = 30
+    # A case's QR code and signed link expire this many days after the case's completion (the
+    # province's rating period: 15 days in Guizhou).
+    case_link_days: int = 15
+
+
 @dataclass(frozen=True)
 class ProvinceConfig:
     code: str  # 12 digits
@@ -181,6 +198,7 @@ class ProvinceConfig:
     # 中心), which answers a bad rating that names a region but no department; the nearest one up the
     # region's chain does.
     administration_offices: Mapping[str, str] = field(default_factory=dict)
+    screens: RaterScreens = RaterScreens()
 
     def __post_init__(self) -> None:
         if (
@@ -207,6 +225,8 @@ class ProvinceConfig:
         if self.closing_time is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.closing_time):
             raise ValueError("closing_time must be HH:MM")
         self.ratings.check()
+        if min(self.screens) < 1:
+            raise ValueError("every screens setting must be at least 1")
         for region in self.administration_offices:
             if normalise_region_code(region) != region:
                 raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
@@ -234,6 +254,7 @@ class ProvinceConfig:
             "local_holidays": self.local_holidays,
             "closing_time": self.closing_time,
             "administration_offices": dict(self.administration_offices),
+            "screens": self.screens._asdict(),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -261,6 +282,7 @@ class ProvinceConfig:
             local_holidays=tuple(data.get("local_holidays", ())),
             closing_time=data.get("closing_time"),
             administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
+            screens=RaterScreens(**data.get("screens", {})),
         )
 
     @classmethod

@@ -20,6 +20,7 @@ MAX_JSON_BODY = 16 * 1024
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 400,
+    errors.InvalidLink: 400,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.NotFound: 404,

@@ -90,7 +90,7 @@ class RatingService:
     def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound("no such rating")
+            raise NotFound("no such rating in your scope")
         require_may_see(caller, rating.paths, "rating")
         return rating
 

@@ -137,6 +137,16 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
+# Rating devices and what protects the rating screens: devices (pk "device#<id>", with the SHA-256 of
+# their credential; by_department lists a department's), pairing codes (pk "pair#<sha256>", used once,
+# TTL), and the flood counters of window QR codes (pk "flood#<window>#<day>#b|a#<hash>", TTL).
+DEVICES = TableSpec(
+    "devices",
+    Key("pk"),
+    indexes=(GlobalIndex("by_department", Key("department"), Key("pk")),),
+    ttl_attribute="ttl",
+)
+
 
 TABLES: tuple[TableSpec, ...] = (
     RATINGS,
@@ -148,4 +158,5 @@ TABLES: tuple[TableSpec, ...] = (
     CALENDAR,
     TICKETS,
     TICKET_TRAIL,
+    DEVICES,
 )
