@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalice import Response
+from chalice.app import Response
 
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 # Sent with every answer (JSON, pages, assets, errors), whoever answers.
@@ -98,12 +98,14 @@ def page_response(
     max_age: int = 300,
 ) -> Response:
     """A page (HTML whose scripts and styles are files served by `asset_response`)."""
-    headers = html_headers(frame_ancestors=frame_ancestors, extra_connect_src=extra_connect_src)
-    return Response(
-        body=html, status_code=200, headers={**headers, "Cache-Control": f"public, max-age={max_age}"}
-    )
+    headers: dict[str, str | list[str]] = {
+        **html_headers(frame_ancestors=frame_ancestors, extra_connect_src=extra_connect_src),
+        "Cache-Control": f"public, max-age={max_age}",
+    }
+    return Response(body=html, status_code=200, headers=headers)
 
 
 def asset_response(name: str, content: str, max_age: int = 300) -> Response:
     """One of a page's files (name ending .js, .css, ...) with its exact content type."""
-    return Response(body=content, status_code=200, headers=asset_headers(name, max_age))
+    headers: dict[str, str | list[str]] = {**asset_headers(name, max_age)}
+    return Response(body=content, status_code=200, headers=headers)
