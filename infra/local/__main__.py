@@ -1,4 +1,4 @@
-"""python -m infra.local run | token --role ROLE --scope CODE"""
+"""python -m infra.local run | token --role ROLE --scope CODE | redrive --aws URL"""
 
 from __future__ import annotations
 
@@ -22,9 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", required=True, choices=["department", "reviewer", "admin"])
     token.add_argument("--scope", default="", help="department code, or region code for a reviewer")
     token.add_argument("--hours", type=float, default=12)
+    redrive = commands.add_parser("redrive", help="move dead letters back to their queues")
+    redrive.add_argument("--aws", required=True, help="the embedded AWS's URL, as `run` prints its port")
     args = parser.parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "redrive":
+        from infra.local.faults import redrive as move_back
+
+        print(move_back(args.aws))
+        return 0
     return _run(args)
 
 
