@@ -25,6 +25,8 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei; \
 	fi
+	@# axe-core (accessibility checks in the browser tests, tests/e2e/axe.py), pinned in package-lock.json
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
 # All four tiers, two pytest processes side by side (tests/run.py), one per core.
 test: $(STAMP) browser

@@ -18,7 +18,8 @@ editing code): `LOCAL_FAULTS` in the local stack's environment, a comma list of 
     seed=7            the random draws' seed (default 2026): the same faults on every run
 
 What was injected is counted (`injected()`), so a test can show that its faults really happened.
-Dead letters are redriven with `python -m infra.local redrive --aws <the embedded AWS's URL>`."""
+Dead letters are redriven with `python -m infra.local redrive --aws <the embedded AWS's URL>`. Faults of the
+state machine's own Task calls (its DynamoDB, SNS and SQS integrations) are `infra/local/asl_faults.py`'s."""
 
 from __future__ import annotations
 

@@ -612,6 +612,20 @@ def _base64_binaries(value: Any) -> Any:
     return value
 
 
+def run_scheduled(handler: Handler, function_name: str) -> Any:
+    """One invocation as EventBridge makes it: a Scheduled Event; the handler's result, or its error."""
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": [],
+        "detail": {},
+    }
+    return handler(event, LambdaContext(function_name, region=default_region()))
+
+
 class SchedulePoller:
     """Like an EventBridge schedule invoking a function: the handler gets a Scheduled Event every
     `every` seconds (locally far more often than deployed, so that waits in tests stay short) while
@@ -646,17 +660,8 @@ class SchedulePoller:
         self._thread.stop(timeout)
 
     def poll_once(self) -> int:
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "resources": [],
-            "detail": {},
-        }
         try:
-            self._handler(event, LambdaContext(self._function_name, region=default_region()))
+            run_scheduled(self._handler, self._function_name)
         except Exception:
             logger.exception("%s: scheduled invocation failed", self._function_name)
         return 0  # wait `every` seconds before the next one
