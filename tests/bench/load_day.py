@@ -196,7 +196,11 @@ def report_failures(csv_prefix: Path) -> None:
 
 
 def main() -> None:
-    hour_seconds = float(os.environ.get("LOAD_HOUR_SECONDS", "2" if quick() else "5"))
+    run_day(float(os.environ.get("LOAD_HOUR_SECONDS", "2" if quick() else "5")))
+
+
+def run_day(hour_seconds: float) -> int:
+    """The whole run; answers how many ratings were accepted (raises if the recount differs)."""
     heading(f"load test: a compressed day, 10 hall hours of {hour_seconds:g} s, locust on 127.0.0.1")
     probe_subjects = demo_subjects().window_staff[0]
     stack = Stack()
@@ -237,7 +241,7 @@ def main() -> None:
             f"p95 {ms(percentile(probes.to_ticket, 0.95)):.0f} ms, {len(probes.to_ticket)} probes",
         )
         recount(stack, admin, accepted)
-        summaries = []
+        summaries: list[float] = []
         for day in range(1, 6):
             period = f"from=2026-12-0{day}&to=2026-12-0{day + 1}"
             began = time.perf_counter()
@@ -250,6 +254,7 @@ def main() -> None:
             "ms median",
             f"slowest {ms(max(summaries)):.0f} ms, {len(summaries)} periods",
         )
+        return len(accepted)
     finally:
         stack.stop()
 
