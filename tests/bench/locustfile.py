@@ -20,6 +20,7 @@ from typing import Any
 
 from locust import HttpUser, LoadTestShape, between, events, task
 
+from functions.sms.service import sms_rating_id
 from tests.bench.workload import demo_subjects, province
 
 HOUR_SHARES = (6, 11, 12, 9, 5, 8, 11, 10, 7, 4)  # 08-09 ... 17-18: two peaks, a lunch dip
@@ -38,6 +39,9 @@ TAGS = province().tags
 PROBE_STAFF = os.environ.get("LOAD_PROBE_STAFF", "")
 WINDOW_STAFF = [s for s in SUBJECTS.window_staff if s["staff"] != PROBE_STAFF]
 accepted: list[dict[str, Any]] = []
+# Sent, but their answer was lost (the run stopped mid-request, a timeout): the recount asks the stack.
+unanswered: list[dict[str, Any]] = []
+in_flight: dict[str, dict[str, Any]] = {}
 started_at: list[float] = []
 
 
@@ -96,12 +100,16 @@ class Channel(HttpUser):
             return
         rating_id = f"load-{RUN}-{id(self) % 100000:05d}-{self.count:06d}"
         body = self._body(channel, rating_id)
+        in_flight[rating_id] = {"rating_id": rating_id, "good": body["satisfaction"] >= 3}
         with self.client.post(
             "/v1/ratings", json=body, headers=KEY, name="POST /v1/ratings", catch_response=True
         ) as answer:
+            in_flight.pop(rating_id, None)
             if answer.status_code == 201:
                 accepted.append({"rating_id": rating_id, "good": body["satisfaction"] >= 3})
             else:
+                if answer.status_code == 0 or answer.status_code >= 500:
+                    unanswered.append({"rating_id": rating_id, "good": body["satisfaction"] >= 3})
                 answer.failure(f"{answer.status_code}")
 
     def _sms(self) -> None:
@@ -121,11 +129,16 @@ class Channel(HttpUser):
         if answer.status_code != 202:
             return
         satisfaction = 1 if self.rng.random() < BAD_SHARE else 5
+        rating = {"rating_id": sms_rating_id(case_no), "good": satisfaction >= 3, "sms": True}
+        in_flight[case_no] = rating
         reply = {"from": phone, "body": f"{satisfaction} 谢谢" if satisfaction == 5 else "1 多头跑"}
         answer = self.client.post("/local/sms/inbound", json=reply, name="POST /local/sms/inbound")
+        in_flight.pop(case_no, None)
         outcome = answer.json() if answer.status_code == 200 else {}
         if outcome.get("outcome") == "rated":
-            accepted.append({"rating_id": outcome["rating_id"], "good": satisfaction >= 3, "sms": True})
+            accepted.append(rating)
+        elif answer.status_code == 0 or answer.status_code >= 500:
+            unanswered.append(rating)
 
 
 @events.test_start.add_listener
@@ -138,4 +151,5 @@ def write_accepted(**_: Any) -> None:
     output = os.environ.get("LOAD_OUTPUT")
     if output:
         with open(output, "w", encoding="utf-8") as sink:
-            json.dump(accepted, sink)
+            # What was still on the wire when the users were stopped counts as unanswered too.
+            json.dump({"accepted": accepted, "unanswered": unanswered + list(in_flight.values())}, sink)
