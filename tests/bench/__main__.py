@@ -19,10 +19,12 @@ from collections.abc import Callable
 from tests.bench import (
     cost_model,
     directory_changes,
+    directory_scale,
     dynamodb_cost,
     http_load,
     import_time,
     index_counters,
+    load_day,
     local_idle,
     moto_query,
     public_segmentation,
@@ -50,6 +52,9 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
     ("rater_screens", rater_screens.main, QUICK),
+    ("load_day", load_day.main, QUICK),
+    # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
+    ("directory_scale", directory_scale.main, QUICK),
 )
 
 
