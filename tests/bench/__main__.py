@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    console_pages,
     cost_model,
     directory_changes,
     dynamodb_cost,
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("cost_model", cost_model.main),
     ("public_segmentation", public_segmentation.main),
     ("public_summary", public_summary.main),
+    ("console_pages", console_pages.main),
 )
 
 
