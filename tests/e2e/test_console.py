@@ -482,3 +482,37 @@ def test_every_other_page_passes_axe(browser: Any, base_url: str) -> None:
     css(browser, "#sign-in").click()
     wait(browser, lambda d: "/local/oidc/authorize" in d.current_url)
     assert_accessible(browser, "login form")
+
+
+def test_the_months_report_has_the_apis_numbers(api: Api) -> None:
+    import io
+
+    import openpyxl
+
+    # Given bad ratings in the region (this module's) and a reviewer of the region
+    bad_rating(api, DEPARTMENT, WINDOW)
+    reviewer = bearer(issue_token("reviewer", REVIEWER_REGION))
+    period = "from=2026-01-01"
+    # When the report is read as JSON and as a spreadsheet
+    report = api.get(f"/v1/reports/{REVIEWER_REGION}?{period}", reviewer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = api.get(f"/v1/reports/{REVIEWER_REGION}?{period}&format=xlsx", {**reviewer, "Accept": xlsx})
+    ranking = api.get(f"/v1/rankings/department?parent={REVIEWER_REGION}&{period}", reviewer).json()
+    figures = api.get(f"/v1/indices/region/{REVIEWER_REGION}?{period}", reviewer).json()
+    # Then it holds the numbers of /v1/rankings and /v1/indices, cell for cell
+    assert report.status == 200 and sheet.status == 200, (str(report), str(sheet))
+    body = report.json()
+    assert body["rankings"]["department"]["entries"] == ranking["entries"]
+    assert {k: body["figures"][k] for k in ("valid", "bad", "index")} == {
+        k: figures[k] for k in ("valid", "bad", "index")
+    }
+    assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(sheet.raw))
+    rows = [[c.value for c in row] for row in book["部门排名"].iter_rows(min_row=2)]
+    assert [(r[1], r[3], r[5], r[6], r[8]) for r in rows] == [
+        (e["code"], e["valid"], e["bad"], e["index"], e["bad_rate"]) for e in ranking["entries"]
+    ]
+    # And outside the reviewer's region, or in another format, it is refused
+    other = bearer(issue_token("reviewer", "520100000000"))
+    assert api.get(f"/v1/reports/{REVIEWER_REGION}", other).status == 403
+    assert api.get(f"/v1/reports/{REVIEWER_REGION}?format=pdf", reviewer).status == 400

@@ -12,6 +12,7 @@ const TOKEN = 'hcp.token';
 const PKCE = 'hcp.pkce';
 const DRAFTS = 'hcp.drafts';
 const app = { config: null, token: null, claims: null, calendars: {} };
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const STATUS = { open: '待联系', contacted: '待核实', rectifying: '整改中', replied: '待回访', closed: '已办结',
   appealing: '申诉中', invalid: '无效评价' };
@@ -633,12 +634,35 @@ async function rankingsPage() {
     location.hash = `#/rankings?${chosen}`;
   });
   const ranking = await api('GET', `/v1/rankings/${kind}?parent=${parent}&order=${order}${period}`);
-  show(h('h1', {}, `${ranking.parent.name} 排名`), form, h('div', { class: 'table-wrap' }, h('table', {},
+  const report = /^\d+$/.test(parent) ? h('p', {}, h('button', { type: 'button', id: 'download-report', class: 'secondary',
+    onclick: (event) => download(event.target, `/v1/reports/${parent}?format=xlsx${period}`, `通报-${parent}.xlsx`) },
+  '下载本期通报（Excel）')) : null;
+  show(h('h1', {}, `${ranking.parent.name} 排名`), form, report, h('div', { class: 'table-wrap' }, h('table', {},
     h('caption', { class: 'muted' }, `有效评价少于 ${ranking.min_ratings} 条的不参与排名`),
     h('thead', {}, h('tr', {}, ['名次', '名称', '有效评价', '指数', '差评率', '整改率', '按时率'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ranking.entries.map((e) => h('tr', {}, h('td', {}, e.rank ?? '—'), h('td', {}, e.name),
       h('td', {}, e.valid), h('td', {}, e.index ?? '—'), h('td', {}, percent(e.bad_rate)),
       h('td', {}, percent(e.rectification_rate)), h('td', {}, percent(e.on_time_rate))))))));
+}
+
+/* A file from the API (the month's report): fetched with the token, handed to the browser as a blob. */
+async function download(button, path, filename) {
+  if (!tokenValid()) return expired();
+  button.disabled = true;
+  try {
+    const answer = await fetch(path, { headers: { authorization: `Bearer ${app.token}`, accept: XLSX }, cache: 'no-store' });
+    if (answer.status === 401) return expired();
+    if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => ({})));
+    const link = h('a', { href: URL.createObjectURL(await answer.blob()), download: filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (error) {
+    notice(sentence(error));
+  } finally {
+    button.disabled = false;
+  }
+  return null;
 }
 
 /* Admin: the directory (look up, add, rename, move with the job's progress, CSV import). */
