@@ -166,5 +166,6 @@ class ProvinceStack(Stack):
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
+            machine_log_groups=self.workflow.log_groups,
         )
         suppress(self)

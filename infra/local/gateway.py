@@ -369,7 +369,8 @@ class LocalApiGateway:
         if access in (Access.PUBLIC, Access.LOCAL):
             return None
         has_token = any(name.lower() == "authorization" for name in event["headers"])
-        if access is Access.PERSON or (access is Access.CHANNEL_OR_PERSON and has_token):
+        either = (Access.CHANNEL_OR_PERSON, Access.CHANNEL_OR_DEVICE)
+        if access in (Access.PERSON, Access.DEVICE) or (access in either and has_token):
             return self._authorize(event)
         return self._check_api_key(event)
 

@@ -447,7 +447,9 @@ async function ticketPage(ticketId) {
     ticket.trail.length ? h('ol', { class: 'trail' }, ticket.trail.map((step) => h('li', {},
       h('b', {}, ACTION[step.action] || step.action), ` · ${time(step.at)} · ${step.by || ''}`,
       step.note ? h('div', {}, step.note) : null,
-      step.evidence && step.evidence.length ? h('div', { class: 'muted' }, `证据 ${step.evidence.length} 份`) : null)))
+      step.evidence && step.evidence.length ? h('div', { class: 'row' }, h('span', { class: 'muted' }, `证据 ${step.evidence.length} 份`),
+        step.evidence.map((key, i) => h('button', { type: 'button', class: 'secondary', 'data-evidence': key,
+          onclick: (event) => openEvidence(event.target, ticket.ticket_id, key) }, `打开证据 ${i + 1}`))) : null)))
       : h('p', {}, '尚无办理记录。'));
   show(h('p', {}, h('a', { href: '#/queue' }, '← 工单队列')), h('h1', {}, `工单 ${ticket.ticket_id}`),
     h('section', { class: 'card', 'aria-label': '工单信息' }, facts), ratingCard, actionsFor(ticket), trail);
@@ -503,6 +505,23 @@ function actionsFor(ticket) {
   }
   if (!forms.length) return h('p', { class: 'muted', id: 'no-actions' }, '当前状态下您没有可办理的操作。');
   return h('section', { 'aria-label': '可办理的操作' }, h('h2', {}, '办理'), forms);
+}
+
+/* A cited file: the API answers a short-lived download link of the version the trail cites. */
+async function openEvidence(button, ticketId, key) {
+  button.disabled = true;
+  try {
+    const name = key.split('/').pop();
+    const link = await api('GET', `/v1/tickets/${encodeURIComponent(ticketId)}/evidence/${encodeURIComponent(name)}`);
+    const anchor = h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer' });
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+  } catch (error) {
+    notice(sentence(error));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function evidenceInput() {
