@@ -529,3 +529,34 @@ def test_the_months_report_has_the_apis_numbers(api: Api) -> None:
     other = bearer(issue_token("reviewer", "520100000000"))
     assert api.get(f"/v1/reports/{REVIEWER_REGION}", other).status == 403
     assert api.get(f"/v1/reports/{REVIEWER_REGION}?format=pdf", reviewer).status == 400
+
+
+def test_a_department_enrols_a_device_and_shows_a_windows_qr_code(
+    browser: Any, base_url: str, api: Api
+) -> None:
+    # Given the department signed in, on its devices tab
+    sign_in(browser, base_url, "department", DEPARTMENT, "#/devices")
+    wait(browser, lambda d: "登记评价器" in text_of(d))
+    # When it enrols a tablet for its window
+    submit(
+        browser, "登记评价器（得到配对码）", {"window": WINDOW, "channel": "hall_pad", "name": "一号窗评价器"}
+    )
+    code = css(browser, "#pairing-code").text
+    assert re.search(r"配对码 \S+", code)
+    # Then the API lists it, and the window's QR code shows as an image
+    listed = api.get(
+        f"/v1/devices?department={DEPARTMENT}", bearer(issue_token("department", DEPARTMENT))
+    ).json()
+    assert "一号窗评价器" in [d["name"] for d in listed["devices"]]
+    wait(browser, lambda d: "一号窗评价器" in text_of(d))
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('button')).find(b => b.textContent.endsWith('二维码')).click()"
+    )
+    image = css(browser, "#qr-image")
+    wait(browser, lambda d: d.execute_script("return arguments[0].naturalWidth > 0", image))
+    assert_accessible(browser, "devices")
+    # And revoking it is one press
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('button')).find(b => b.textContent === '停用').click()"
+    )
+    wait(browser, lambda d: "已停用" in text_of(d))

@@ -309,9 +309,9 @@ function stageDue(ticket) {
 /* ---------- pages ---------- */
 
 const PAGES = {
-  department: [['queue', '工单队列'], ['figures', '本部门数据']],
+  department: [['queue', '工单队列'], ['figures', '本部门数据'], ['devices', '评价器与二维码']],
   reviewer: [['appeals', '待审申诉'], ['queue', '辖区工单'], ['rankings', '排名与通报'], ['figures', '辖区数据']],
-  admin: [['queue', '工单'], ['directory', '目录管理'], ['calendar', '节假日'], ['rankings', '排名']],
+  admin: [['queue', '工单'], ['directory', '目录管理'], ['calendar', '节假日'], ['devices', '评价器与二维码'], ['rankings', '排名']],
 };
 
 function renderChrome() {
@@ -345,6 +345,7 @@ async function route() {
     else if (target === 'rankings') await rankingsPage();
     else if (target === 'directory') await directoryPage();
     else if (target === 'calendar') await calendarPage();
+    else if (target === 'devices') await devicesPage();
     else show(h('h1', {}, '未找到此页面'), h('p', {}, h('a', { href: '#/' }, '返回首页')));
   } catch (error) {
     show(h('h1', {}, '无法显示'), failure(error));
@@ -769,6 +770,80 @@ async function calendarPage() {
     h('p', { id: 'calendar-status' }, year_.status === 'official' ? h('span', { class: 'badge ok' }, '官方')
       : h('span', { class: 'badge warn' }, '暂定：官方安排尚未载入，期限按规则推算'),
     ` 节假日 ${year_.holidays.length} 天，调休上班 ${year_.workdays.length} 天。`), load);
+}
+
+/* Devices (window tablets, kiosks) and windows' QR codes of a department (API.md, Devices and QR codes). */
+const DEVICE_STATUS = { pending: '待配对', paired: '已配对', revoked: '已停用' };
+const DEVICE_CHANNEL = { hall_pad: '窗口评价器', hall_terminal: '自助评价终端' };
+
+async function devicesPage() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const department = app.claims.role === 'department' ? app.claims.scope : params.get('department') || '';
+  const picker = app.claims.role === 'department' ? null : h('form', { class: 'card filters', 'aria-label': '选择部门' },
+    field('部门代码', h('input', { name: 'department', value: department })), h('div', {}, h('button', { type: 'submit' }, '查看')));
+  if (picker) {
+    picker.addEventListener('submit', (event) => {
+      event.preventDefault();
+      location.hash = `#/devices?department=${encodeURIComponent(picker.elements.department.value.trim())}`;
+    });
+  }
+  if (!department) {
+    show(h('h1', {}, '评价器与二维码'), picker, h('p', {}, '请输入部门代码。'));
+    return;
+  }
+  const [{ devices }, windows] = await Promise.all([
+    api('GET', `/v1/devices?department=${encodeURIComponent(department)}`),
+    api('GET', `/v1/directory/window?parent=${encodeURIComponent(department)}`).then((a) => a.entries),
+  ]);
+  const result = h('div', { 'aria-live': 'polite', id: 'device-result' });
+  const enrol = actionForm(`device:${department}`, '登记评价器（得到配对码）', [
+    field('窗口', select('window', Object.fromEntries(windows.map((w) => [w.code, `${w.name}（${w.code}）`])), windows[0] && windows[0].code)),
+    field('类型', select('channel', DEVICE_CHANNEL, 'hall_pad')), field('名称', h('input', { name: 'name' }))],
+  '登记', async (form) => {
+    const body = { window: form.elements.window.value, channel: form.elements.channel.value };
+    if (form.elements.name.value) body.name = form.elements.name.value;
+    const made = await api('POST', '/v1/devices', body);
+    await devicesPage();
+    document.getElementById('device-result').replaceChildren(h('p', { id: 'pairing-code' },
+      `配对码 ${made.pairing_code}（${time(made.expires_at)} 前在设备上输入，只能使用一次）`));
+  });
+  const rows = devices.map((d) => h('tr', {}, h('td', {}, d.name || d.device_id), h('td', {}, d.window),
+    h('td', { class: 'optional' }, DEVICE_CHANNEL[d.channel] || d.channel), h('td', {}, DEVICE_STATUS[d.status] || d.status),
+    h('td', {}, d.status === 'revoked' ? '—' : h('button', { type: 'button', class: 'secondary', onclick: async (event) => {
+      event.target.disabled = true;
+      try {
+        await api('DELETE', `/v1/devices/${encodeURIComponent(d.device_id)}`);
+        await devicesPage();
+      } catch (error) {
+        notice(sentence(error));
+        event.target.disabled = false;
+      }
+    } }, '停用'))));
+  const codes = h('div', { class: 'row' }, windows.map((w) => h('button', { type: 'button', class: 'secondary',
+    onclick: () => showQr(w, result) }, `${w.name} 二维码`)));
+  show(h('h1', {}, '评价器与二维码'), picker, result,
+    devices.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {},
+      ['设备', '窗口', '类型', '状态', '操作'].map((t, i) => h('th', { scope: 'col', class: i === 2 ? 'optional' : null }, t)))),
+    h('tbody', {}, rows))) : h('p', {}, '本部门尚未登记评价器。'),
+    enrol, h('h2', {}, '窗口二维码'), codes);
+}
+
+/* The SVG comes from the API with the token and is shown as a data: image (the page's img-src). */
+async function showQr(windowEntry, into) {
+  try {
+    if (!tokenValid()) return expired();
+    const answer = await fetch(`/v1/qrcodes/window/${encodeURIComponent(windowEntry.code)}?format=svg`,
+      { headers: { authorization: `Bearer ${app.token}` }, cache: 'no-store' });
+    if (answer.status === 401) return expired();
+    if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => ({})));
+    const svg = await answer.text();
+    into.replaceChildren(h('figure', { class: 'card' }, h('img', { id: 'qr-image', width: 200, height: 200,
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: `${windowEntry.name}的评价二维码` }),
+    h('figcaption', {}, `${windowEntry.name}：扫码评价（打印后张贴在窗口）`)));
+  } catch (error) {
+    notice(sentence(error));
+  }
+  return null;
 }
 
 /* ---------- start ---------- */
