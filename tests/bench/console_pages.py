@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("department", DEPARTMENT, "#/queue", "共 "),
     ("department", DEPARTMENT, "#/ticket/{ticket}", "办理记录"),
     ("department", DEPARTMENT, "#/figures", "工作人员画像"),
+    ("department", DEPARTMENT, "#/devices", "窗口二维码"),
     ("reviewer", REVIEWER, "#/appeals", "待审申诉"),
     ("reviewer", REVIEWER, "#/rankings", "名次"),
     ("reviewer", REVIEWER, "#/figures", "预警"),
@@ -148,6 +149,8 @@ def measure() -> list[tuple[Any, ...]]:
         driver = _browser()
         authorize = "/local/oidc/authorize?client_id=console&response_type=code&state=s&code_challenge=x"
         driver.get(f"{base}{authorize}&code_challenge_method=S256&redirect_uri={base}/console")
+        _until(lambda: driver.execute_script("return document.readyState") == "complete")
+        time.sleep(1.0)  # the style sheet's entry lands once it has loaded
         login = dict(driver.execute_script(RESOURCES))
         out.append(
             ("login form (local IdP)", round(login["bytes"] / 1024, 1), "KB", f"{login['requests']} requests")
