@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    console_pages,
     cost_model,
     directory_changes,
     directory_scale,
@@ -52,6 +53,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
     ("rater_screens", rater_screens.main, QUICK),
+    ("console_pages", console_pages.main, False),
     ("load_day", load_day.main, QUICK),
     # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
     ("directory_scale", directory_scale.main, QUICK),
