@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
+from functions.export.targets import targets_to_json
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
@@ -92,6 +93,8 @@ class ProvinceStack(Stack):
                     self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
                 ),
                 **SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url).environment(),
+                # Where ratings go upward, and how each target codes them (no secret in it).
+                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -136,6 +139,7 @@ class ProvinceStack(Stack):
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
+        export_daily = self.functions.functions.get("export-reconcile-daily")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -153,5 +157,6 @@ class ProvinceStack(Stack):
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
+            export_log_group=export_daily.log_group if export_daily is not None else None,
         )
         suppress(self)

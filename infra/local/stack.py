@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from functions.export.targets import targets_to_json
 from infra import topology
-from infra.local import emulator
+from infra.local import emulator, schedules
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
 from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
-from infra.provinces import PROVINCES, demo_directory_csv
+from infra.provinces import DEPLOYMENTS, PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
 
@@ -64,6 +65,29 @@ def function_environment(province: str, resources: Mapping[str, str]) -> dict[st
         # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
         "SMS_PROVIDER": "local",
     }
+
+
+def local_export_targets(province: str, url: str) -> tuple[Any, ...]:
+    """The province's export targets as deployed, sending to the local stand-in receivers
+    (`/local/receivers/<name>/records`), with local waits: a record goes up two seconds after its
+    rating, an unanswered one is retried after seconds, and a receiver that says nothing for two
+    seconds has timed out."""
+    from dataclasses import replace
+
+    deployment = DEPLOYMENTS.get(province)
+    return tuple(
+        replace(
+            target.at(
+                f"{url}/local/receivers/{target.name}/records",
+                f"{url}/local/receivers/{target.name}/statistics",
+            ),
+            skew_margin_seconds=2,
+            backoff_base_seconds=2,
+            backoff_cap_seconds=30,
+            timeout_seconds=2.0,
+        )
+        for target in (deployment.export_targets if deployment else ())
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -150,6 +174,8 @@ def start(
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
     apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
+    # The scheduled jobs, listed and run on demand (GET /local/schedules, POST /local/schedules/{name}).
+    apps[schedules.NAME] = schedules.app
     if load_demo:
         _load_demo(province)
     api_keys = local_api_keys(previous_environment)
@@ -160,6 +186,8 @@ def start(
     api = serve(gateway, host, port)
     # The authorizer reads where the key set is on its first request, once the port is known.
     os.environ.update(identity.environment(api.url))
+    # The province's export targets, pointed at the local receivers once the port is known.
+    os.environ["EXPORT_TARGETS"] = targets_to_json(local_export_targets(province, api.url))
     stack = LocalStack(
         api_keys=api_keys,
         host=host,
