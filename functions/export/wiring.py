@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from functions.core.runtime import Lazy
@@ -15,7 +16,7 @@ from functions.export.receiver import StandInReceiver
 from functions.export.service import ExportService
 from functions.export.settings import ExportSettings
 from functions.export.store import DynamoExport, RatingReader
-from functions.export.transport import Post, Transport, urllib_post
+from functions.export.transport import Get, Post, Transport, urllib_get, urllib_post
 
 
 class Runtime(NamedTuple):
@@ -42,8 +43,18 @@ def key_reader(secret_arn: str, fetch: Callable[[str], str] = fetch_secret) -> C
     return lambda: decode_key(fetch(secret_arn))
 
 
-def build(settings: ExportSettings, dynamodb: Any, post: Post = urllib_post, count: Any = None) -> Runtime:
+def build(
+    settings: ExportSettings,
+    dynamodb: Any,
+    post: Post = urllib_post,
+    get: Get = urllib_get,
+    count: Any = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Runtime:
+    """The service; tests hand in the HTTP calls (to in-process receivers), a metric counter and a clock."""
     from functions.core.observability import count as emit
+
+    now = clock or (lambda: datetime.now(UTC))
 
     ledger = DynamoExport(dynamodb, settings.export_table)
     directory = CachedDirectory(
@@ -51,7 +62,7 @@ def build(settings: ExportSettings, dynamodb: Any, post: Post = urllib_post, cou
     )
     ratings = RatingReader(dynamodb, settings.ratings_table)
     key = key_reader(settings.key_secret_arn)
-    transports = {t.name: Transport(t, key, post=post) for t in settings.targets}
+    transports = {t.name: Transport(t, key, post=post, get=get, clock=now) for t in settings.targets}
     service = ExportService(
         targets=settings.targets,
         ledger=ledger,
@@ -60,6 +71,7 @@ def build(settings: ExportSettings, dynamodb: Any, post: Post = urllib_post, cou
         transports=transports,
         timezone=settings.province.timezone,
         count=count or emit,
+        clock=now,
     )
     return Runtime(settings, service, ledger, transports)
 
