@@ -165,6 +165,8 @@ class Monitoring(Construct):
             label="days with records unacknowledged after T+1",
         )
         self.facade.monitor_custom(
+            alarm_friendly_name="export",
+            human_readable_name="upward export",
             metric_groups=[
                 mc.CustomMetricGroup(
                     title="Export",
