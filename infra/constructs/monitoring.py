@@ -184,7 +184,7 @@ class Monitoring(Construct):
                         )
                     ],
                 )
-            ]
+            ],
         )
 
     def _business(

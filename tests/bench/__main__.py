@@ -16,6 +16,7 @@ from tests.bench import (
     cost_model,
     directory_changes,
     dynamodb_cost,
+    export_costs,
     http_load,
     import_time,
     index_counters,
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("cost_model", cost_model.main),
     ("public_segmentation", public_segmentation.main),
     ("public_summary", public_summary.main),
+    ("export_costs", export_costs.main),
 )
 
 

@@ -51,7 +51,9 @@ def test_the_targets_key_is_a_secret_read_by_arn_and_the_targets_are_configurati
     env = props["Environment"]["Variables"]
     assert env["EXPORT_TARGET_KEY_SECRET_ARN"] == {"Ref": secret}
     assert targets_from_json(env["EXPORT_TARGETS"]) == DEPLOYMENTS[province].export_targets
-    assert "key" not in json.dumps(targets_from_json(env["EXPORT_TARGETS"])[0].to_dict()).lower().replace("_key", "")
+    assert "key" not in json.dumps(targets_from_json(env["EXPORT_TARGETS"])[0].to_dict()).lower().replace(
+        "_key", ""
+    )
     statements = _policy_statements(template, props["Role"]["Fn::GetAtt"][0])
     granted = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in _as_list(s["Action"])]
     assert {"Ref": secret} in granted
