@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-unit test-integration test-infra test-e2e bench lint format synth clean browser
+.PHONY: run test test-unit test-integration test-infra test-e2e bench bench-quick lint format synth clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,8 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei; \
 	fi
+	@# axe-core (accessibility checks in the browser tests, tests/e2e/axe.py), pinned in package-lock.json
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
 # All four tiers, two pytest processes side by side (tests/run.py), one per core.
 test: $(STAMP) browser
@@ -44,6 +46,10 @@ test-e2e: $(STAMP) browser
 
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+# The quick benchmarks at their small sizes: a few minutes, even on a busy machine.
+bench-quick: $(STAMP)
+	BENCH=quick $(PY) -m tests.bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -51,7 +51,8 @@ REASONS: dict[str, str] = {
     ),
     "AwsSolutions-IAM5[uploads]": (
         "Presigned uploads of evidence: PutObject on the evidence bucket's objects (<bucket>/*, keys are "
-        "ticket ids known only at run time) and Abort* to end a failed multipart upload; no read, no delete."
+        "ticket ids known only at run time) and Abort* to end a failed multipart upload; GetObject and "
+        "GetObjectVersion on the same objects to check a cited file and presign its download; no delete."
     ),
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]": (
         "API Gateway's account-level logging role: the AWS managed policy is the one AWS maintains for "

@@ -35,6 +35,14 @@ _RETENTION = {
 }
 
 
+def evidence_upload_origins(bucket_name: str, region: str, dns_suffix: str) -> str:
+    """The origins of the evidence bucket's pre-signed URLs (virtual-hosted style, regional and
+    global), which the console's page may send files to."""
+    return ",".join(
+        [f"https://{bucket_name}.s3.{region}.{dns_suffix}", f"https://{bucket_name}.s3.{dns_suffix}"]
+    )
+
+
 def retention(days: int) -> logs.RetentionDays:
     try:
         return _RETENTION[days]
@@ -93,6 +101,11 @@ class ProvinceStack(Stack):
                     self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
                 ),
                 **SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url).environment(),
+                # Where the console signs people in and sends evidence files (its page's connect-src).
+                **deploy.identity.console_environment(),
+                "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
+                    self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
+                ),
                 # Where ratings go upward, and how each target codes them (no secret in it).
                 "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
@@ -157,6 +170,7 @@ class ProvinceStack(Stack):
             machines=self.workflow.machines,
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
+            machine_log_groups=self.workflow.log_groups,
             export_log_group=export_daily.log_group if export_daily is not None else None,
         )
         suppress(self)

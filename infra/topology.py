@@ -70,6 +70,12 @@ class EventSource:
     # Streams only: a tumbling window makes Lambda name the shard in each event (`shardId`), which the
     # index function's exactly-once counting needs; 0 = none.
     tumbling_window_seconds: int = 0
+    # Streams only: how long Lambda gathers records before it invokes (MaximumBatchingWindowInSeconds,
+    # 0-300); 0 invokes as soon as a record is there, so a slow stream gives batches of one record.
+    batching_window_seconds: int = 0
+    # Streams only: Lambda's event filter patterns (a record matching any is delivered; the others are
+    # dropped, never invoked for, and checkpointed past). Plain JSON, so tests can check them.
+    filters: tuple[Mapping[str, Any], ...] = ()
     # "sns" sources only: a queue of QUEUES (or a dead-letter queue named in DEAD_LETTERS) that keeps
     # the messages neither SNS nor the function could handle.
     dead_letter_queue: str | None = None
@@ -78,6 +84,19 @@ class EventSource:
 # The personal-data key: only the functions that seal or read raters' data (rate, its directory jobs
 # through the same settings, and the SMS side) are granted it.
 PERSONAL = "personal-data"
+# The indices' freshness (a product promise, README "Counters at production's shape"): a rating is in
+# its figures at most INDEX_BATCHING_WINDOW_SECONDS after it is stored, plus the batch's own handling.
+# The window lets a batch merge every update of the same counter item; a full batch goes at once.
+INDEX_BATCHING_WINDOW_SECONDS = 30
+INDEX_BATCH_SIZE = 500
+# The tickets consumer acts on inserted bad ratings only (functions/tickets/stream.py): the rest of the
+# stream (good ratings, the ticket outcomes written back as MODIFYs) never invokes it.
+BAD_RATING_INSERTS: Mapping[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {"satisfaction": {"N": ["1", "2"]}}},
+}
+
+QR_SIGNING = "qr-signing"  # HMAC keys of QR codes and signed rating links (rotated: current + previous)
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
     reads=("directory",),
@@ -111,6 +130,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         "rate",
         "functions.rate.app:app",
         needs=Needs(
+            reads=("devices",),
             writes=("ratings", "cases", "directory", "jobs"),
             sends=("directory-jobs",),
             secrets=(PERSONAL,),
@@ -125,7 +145,18 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         needs=Needs(reads=("counters", "directory", "tickets", "calendar")),
     ),
     HttpFunction("sms", "functions.sms.app:app", needs=SMS_NEEDS),
+    # Rating devices, QR codes and signed links, and the rating screens (/terminal, /rate).
+    HttpFunction(
+        "devices",
+        "functions.devices.app:app",
+        needs=Needs(
+            reads=("directory",), writes=("devices", "ratings", "cases"), secrets=(PERSONAL, QR_SIGNING)
+        ),
+    ),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
+    # The web console: its page, bundle and sign-in configuration; it touches no data (the page calls
+    # the public API with the person's token).
+    HttpFunction("console", "functions.console.app:app", sizing=Sizing(memory_mb=256, timeout_seconds=10)),
     HttpFunction("export", "functions.export.app:app", needs=EXPORT_NEEDS),
 )
 
@@ -154,9 +185,10 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "functions.index.stream:handler",
         "dynamodb-stream",
         "ratings",
-        batch_size=100,
+        batch_size=INDEX_BATCH_SIZE,
         max_retry_attempts=3,
         tumbling_window_seconds=60,
+        batching_window_seconds=INDEX_BATCHING_WINDOW_SECONDS,
         needs=Needs(writes=("counters",)),
     ),
     # Texts published to `sms-outbound` reach the provider through this queue (retried, then sms-dlq).
@@ -202,6 +234,16 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     EventSource(
         "sms-release", "functions.sms.handlers:release", "schedule", "rate(5 minutes)", needs=SMS_NEEDS
     ),
+    # Default ratings (系统默认评价) of recorded cases whose rating period ended unrated, where the
+    # province rates by default: read from the cases table's sparse `default_due` index, never a scan.
+    EventSource(
+        "sms-default-ratings",
+        "functions.sms.handlers:default_ratings",
+        "schedule",
+        "rate(1 hour)",
+        needs=SMS_NEEDS,
+        sizing=Sizing(timeout_seconds=300),
+    ),
     # Early warnings of every department, once a day (09:00 in China), counted as metrics by rule.
     EventSource(
         "index-warnings",
@@ -217,6 +259,7 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "dynamodb-stream",
         "ratings",
         batch_size=10,
+        filters=(BAD_RATING_INSERTS,),
         needs=TICKET_NEEDS,
     ),
     EventSource(
@@ -315,7 +358,7 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 # operator puts the gateway's key in it after the first deploy).
 # `export-target-key`: the key the export signs (and, for sm3-sm4 targets, encrypts) with, as agreed with
 # the target (base64 of at least 32 bytes; generated, then replaced by the operator with the target's).
-SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key", EXPORT_KEY)
+SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key", QR_SIGNING, EXPORT_KEY)
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

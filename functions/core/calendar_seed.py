@@ -6,6 +6,7 @@ Never raises: a year neither library knows is weekends only, provisional."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from functions.core.domain.calendar import OFFICIAL, YearCalendar, rule_based_year
@@ -22,6 +23,24 @@ def seeded_year(year: int) -> YearCalendar:
         return rule_based_year(year, holidays.China(years=year).keys())
     except Exception:  # a year outside what the rules cover: weekends only, still provisional
         return rule_based_year(year, ())
+
+
+@cache
+def statutory_days(year: int) -> frozenset[date] | None:
+    """The year's national statutory holidays by rule (`holidays`' China, less the days it marks as
+    observed or substituted, which the yearly notice decides), or None where the rules cannot say."""
+    try:
+        import holidays
+
+        days = holidays.China(years=year)
+    except Exception:
+        return None
+    found = frozenset(
+        day
+        for day, name in days.items()
+        if "observed" not in name.lower() and not name.lower().startswith("day off")
+    )
+    return found or None
 
 
 def _chinese_calendar(year: int) -> YearCalendar | None:

@@ -39,6 +39,7 @@ DEPENDS_ON: Mapping[str, str] = {EVALUATION: SERVICE}
 
 _NAMESPACE = uuid.UUID("6f1c2a4e-3b0d-5c7e-9a41-2d8b6e0f1a37")
 MAX_PROJECT_NO = 50  # 办件编号 an..50
+DEFAULT_CHANNEL = "default"
 
 
 class Part(NamedTuple):
@@ -83,9 +84,15 @@ def satisfaction_code(target: ExportTarget, level: Satisfaction) -> str:
     return str(level.national_code if target.satisfaction_order == "gbt" else int(level))
 
 
+def channel_key(rating: Rating) -> str:
+    """The key of the target's channel table: a default rating (系统默认评价) is its own channel there
+    (Zhejiang's pf 7); the others by the channel they came through."""
+    return DEFAULT_CHANNEL if rating.default else rating.channel.value
+
+
 def _hold_reason(target: ExportTarget, rating: Rating, codes: Mapping[str, str]) -> str | None:
-    if rating.channel.value not in target.channel_codes:
-        return f"channel {rating.channel.value} has no code at target {target.name}"
+    if channel_key(rating) not in target.channel_codes:
+        return f"channel {channel_key(rating)} has no code at target {target.name}"
     if rating.rater_kind is not None and rating.rater_kind not in target.rater_kinds:
         return f"rater kind {rating.rater_kind} has no code at target {target.name}"
     if len(project_no(target, rating)) > MAX_PROJECT_NO:
@@ -161,7 +168,7 @@ def _gbt_record(target: ExportTarget, rating: Rating, codes: Mapping[str, str]) 
     number = project_no(target, rating)
     assess_number = "2" if rating.follow_up else "1"
     detail, words = _text(target, rating)
-    channel = target.channel_codes[rating.channel.value]
+    channel = target.channel_codes[channel_key(rating)]
     level = satisfaction_code(target, rating.satisfaction)
     region = _region(target, rating)
     content: dict[str, Any] = {
@@ -208,7 +215,7 @@ def _provincial(target: ExportTarget, rating: Rating, codes: Mapping[str, str]) 
     }
     detail, words = _text(target, rating)
     assess_number = "2" if rating.follow_up else "1"
-    channel = target.channel_codes[rating.channel.value]
+    channel = target.channel_codes[channel_key(rating)]
     level = satisfaction_code(target, rating.satisfaction)
     evaluation: dict[str, Any] = {
         "projectNo": number,

@@ -43,8 +43,18 @@ INTERFACE_CHANNELS: Mapping[str, str] = MappingProxyType(
     {"pc": "1", "mobile": "2", "qrcode": "3", "hall_pad": "4", "hall_terminal": "5", "phone": "6", "sms": "7"}
 )
 # Zhejiang/Ningbo: 6 短信, 7 系统默认评价, and no code for a hotline rating (held back, never sent wrong).
+# `default` is the channel key of a default rating (made by the stack when the rating period ended);
+# a target whose table lacks it holds default ratings back.
 ZHEJIANG_CHANNELS: Mapping[str, str] = MappingProxyType(
-    {"pc": "1", "mobile": "2", "qrcode": "3", "hall_pad": "4", "hall_terminal": "5", "sms": "6"}
+    {
+        "pc": "1",
+        "mobile": "2",
+        "qrcode": "3",
+        "hall_pad": "4",
+        "hall_terminal": "5",
+        "sms": "6",
+        "default": "7",
+    }
 )
 # userProp of the interfaces (个人 1, 法人 2); GB A.4's list differs from 5 on.
 INTERFACE_RATER_KINDS: Mapping[str, str] = MappingProxyType({"person": "1", "enterprise": "2"})

@@ -31,14 +31,18 @@ def record_changes(record: Mapping[str, Any]) -> Changes:
 
 
 class BatchPlan:
-    """Counter item changes of a batch, merged per item, each remembering its records in order."""
+    """Counter item changes of a batch, merged per item, each remembering its records in order.
+    Records at or below `after` (the shard's progress: applied everywhere already) are left out."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: str = "") -> None:
         self._items: dict[tuple[str, str], ItemChange] = {}
+        self._after = after
         self.records = 0
 
     def add(self, sequence: str, record_changes: Changes) -> None:
         position = padded_sequence(sequence)
+        if position <= self._after:
+            return
         self.records += 1
         for key, fields in record_changes.items():
             by_family: dict[str, dict[str, int]] = {}

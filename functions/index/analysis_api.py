@@ -153,17 +153,11 @@ def register(app: ProjectApp) -> None:
 def _parse_day(raw: str | None) -> date | None:
     if raw is None:
         return None
-    from functions.index.figures import DATE, END_OF_TIME, EPOCH
+    from functions.core.domain.params import parse_date
+    from functions.index.figures import END_OF_TIME, EPOCH
 
-    try:
-        if not DATE.fullmatch(raw):
-            raise ValueError
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed({"date": "a date YYYY-MM-DD"}) from None
-    if not EPOCH <= day <= END_OF_TIME:  # the rules look back from the day: 0001-01-01 would overflow
-        raise ValidationFailed({"date": f"a date from {EPOCH} to {END_OF_TIME}"})
-    return day
+    # the rules look back from the day: 0001-01-01 would overflow
+    return parse_date(raw, "date", EPOCH, END_OF_TIME)
 
 
 def _parse_region(raw: str) -> str:

@@ -28,6 +28,11 @@ FINISHED = "finished"  # valid bad ratings whose ticket ended
 ON_TIME = "on_time"  # … of which no stage was ever overdue
 NAMED_BAD = "named_bad"  # valid bad ratings by a named rater
 NAMED_REPLIED = "named_replied"  # … of which the rater was given the reply
+# Default ratings (系统默认评价), counted or not at their level (the province's rule when made).
+DEFAULTS = "defaults"
+SUB_SCORE_PREFIX = "ss:"
+# ss:<dimension>:<level>: valid ratings that gave the dimension that score
+SUB_SCORE = SUB_SCORE_PREFIX + "{}:{}"
 # From the cases table's stream (functions/sms/case_counts.py), not from ratings: completed cases (办结)
 # on the day they were completed, and those of them that hold a rating (the active rating rate).
 CASES_COMPLETED = "cases"
@@ -61,10 +66,19 @@ class RatingImage(NamedTuple):
     comment: str | None
     named: bool
     ticket: TicketOutcome
+    sub_scores: Mapping[str, int] = {}
+    default: bool = False  # 系统默认评价
+    counted: bool = True  # a default rating counted at its level
+    replaced: bool = False  # replaced by a later rating of the case: counts nowhere
 
     @property
     def good(self) -> bool:
         return self.satisfaction >= 3
+
+    @property
+    def counts(self) -> bool:
+        """Whether it counts at its level at all (valid or not): not replaced, not an uncounted default."""
+        return not self.replaced and (self.counted or not self.default)
 
     @classmethod
     def from_stream(cls, image: Mapping[str, Any]) -> RatingImage:
@@ -81,6 +95,10 @@ class RatingImage(NamedTuple):
             outcome = TicketOutcome(
                 **{name: bool(ticket[name]["BOOL"]) for name in TicketOutcome._fields if name in ticket}
             )
+            sub_scores = {str(k): int(v["N"]) for k, v in image.get("sub_scores", {}).get("M", {}).items()}
+            default = image.get("kind", {}).get("S") == "default"
+            counted = bool(image.get("counted", {"BOOL": True})["BOOL"])
+            replaced = "replaced_by" in image
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise PoisonRecord(f"not a countable rating image: {type(e).__name__} {e}") from None
         if satisfaction not in LEVELS:
@@ -89,7 +107,23 @@ class RatingImage(NamedTuple):
             raise PoisonRecord("a rating counts for at least one subject (kind#code)")
         if len(day) != 10 or day[4] != "-" or day[7] != "-":
             raise PoisonRecord("day is YYYY-MM-DD")
-        return cls(rating_id, satisfaction, valid, paths, day, tags, comment, "rater" in image, outcome)
+        if any(level not in LEVELS for level in sub_scores.values()):
+            raise PoisonRecord("a sub-score is not a level 1..5")
+        return cls(
+            rating_id,
+            satisfaction,
+            valid,
+            paths,
+            day,
+            tags,
+            comment,
+            "rater" in image,
+            outcome,
+            sub_scores,
+            default,
+            counted,
+            replaced,
+        )
 
 
 Contributor = Callable[[RatingImage], Mapping[str, int]]
@@ -127,12 +161,21 @@ def contributors() -> tuple[Contributor, ...]:
 
 
 def base_contribution(rating: RatingImage) -> dict[str, int]:
-    fields = {TOTAL: 1}
+    """A replaced rating counts nowhere (the rating that replaced it counts instead); a default rating
+    counts in `defaults`, and at its level only where the province counts it as good."""
+    if rating.replaced:
+        return {}
+    fields: dict[str, int] = {DEFAULTS: 1} if rating.default else {}
+    if not rating.counts:
+        return fields
+    fields[TOTAL] = 1
     if not rating.valid:
         return fields
     fields[VALID_LEVEL.format(rating.satisfaction)] = 1
     for tag in dict.fromkeys(rating.tags):
         fields[TAG.format(tag)] = 1
+    for dimension, level in sorted(rating.sub_scores.items()):
+        fields[SUB_SCORE.format(dimension, level)] = 1
     if not rating.good:
         ticket = rating.ticket
         if ticket.rectified:

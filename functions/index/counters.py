@@ -1,28 +1,37 @@
 """The counters table: figures read by key ranges, and stream changes applied exactly once.
 
 Exactly once, although Lambda delivers stream records at least once and replays whole batches (after a
-crash between two counter writes) or their tails (after a partial failure):
+crash between two counter writes) or their tails (after a partial failure), with every counter item's
+size bounded by what it counts, not by how many shards wrote it or how old the table is:
 
-- Each counter item keeps, per stream shard, the high-water mark of the records applied to it: an
-  attribute `@<shard>` (a short hash of the shard id) holding the highest sequence number applied,
-  zero-padded to 40 digits so that DynamoDB compares them as numbers, and when it was written.
-- Within one shard, records arrive in sequence order and a replay repeats a suffix of what was already
-  delivered. So a counter item has applied a record of that shard exactly when the record's sequence
-  number is at or below the item's mark for the shard.
+- Each stream shard has a progress item (`~stream`, the shard's mark name): the highest sequence number
+  up to which every record of the shard has been applied to every counter item (or, for a record that
+  never could be, handed to the on-failure queue). The consumer reads it once per batch (consistent)
+  and skips what it covers; it moves it once per batch, to just before the batch's first failure.
+- What a crashed or partly failed batch left half done is told apart by marks on the counter items:
+  an attribute `@<shard>` (a short hash of the shard id) holding the highest sequence number applied to
+  that item from that shard, zero-padded to 40 digits so that DynamoDB compares them as numbers, and
+  when it was written. Within one shard, records arrive in sequence order and a replay repeats a suffix
+  of what was delivered, so an item has applied a record exactly when its mark for the shard is at or
+  above it.
 - One UpdateItem adds a batch's merged changes to an item and moves its mark, with the condition that
   the mark is still below the first record merged. If it is not (a replay), DynamoDB answers the item
   as it is (ReturnValuesOnConditionCheckFailure); the changes are merged again from the records above
   its mark only, and written on condition that the mark is still the one seen.
+- A mark is needed only until its shard's progress passes it: from then on the progress item skips
+  those records before any item is looked at. So a writer that finds more than `max_foreign_marks`
+  marks of other shards on an item removes those their shards' progress covers (conditionally on the
+  values it saw), and any mark older than 25 hours (stream retention and a margin). An item keeps
+  only the marks of batches in flight: a handful, whatever the number of shards a table has had.
 - Every item is independent: a crash between two items' writes leaves some items ahead of others, and
   the replay brings each exactly up to date.
-- Shards roll over about every four hours and a stream keeps records for 24 hours, so a mark older
-  than 25 hours can never be needed again: an item whose answer shows one drops it.
 
 Only this module and figures' port touch DynamoDB for the counters; the client is injected."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import threading
 import time
@@ -38,6 +47,11 @@ SEQUENCE_DIGITS = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits
 MARK_PREFIX = "@"
 MARK_LIFETIME_SECONDS = 25 * 3600  # stream retention (24 h) and a margin
 MAX_ATTEMPTS = 4
+# Where the consumers' per-shard progress items live in the counters table (never a subject's code).
+PROGRESS_SUBJECT = "~stream"
+# Marks of other shards an item may carry before a writer prunes those their progress covers: a prune
+# costs a write, so items written from many shards are pruned every few writes, not on each.
+MAX_FOREIGN_MARKS = 2
 # "ADD #f99 :f99, " ≈ 15 characters each: well within 4 KB, and within what the local emulation's
 # recursive expression parser takes (it fails between 150 and 200).
 MAX_FIELDS_PER_WRITE = 100
@@ -77,14 +91,20 @@ class ItemChange:
 class WriteStats:
     requests: int = 0  # UpdateItem requests, including the ones refused as replays
     replays: int = 0  # items whose mark showed some of the batch's records applied already
-    pruned: int = 0  # old shard marks removed
+    pruned: int = 0  # shard marks removed
+    reads: int = 0  # progress reads (GetItem, BatchGetItem)
+    prune_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, requests: int = 0, replays: int = 0, pruned: int = 0) -> None:
+    def add(
+        self, requests: int = 0, replays: int = 0, pruned: int = 0, reads: int = 0, prune_failures: int = 0
+    ) -> None:
         with self._lock:  # writer threads share one
             self.requests += requests
             self.replays += replays
             self.pruned += pruned
+            self.reads += reads
+            self.prune_failures += prune_failures
 
 
 class DynamoCounters:
@@ -95,12 +115,69 @@ class DynamoCounters:
         *,
         workers: int = 8,
         clock: Callable[[], float] = time.time,
+        max_foreign_marks: int = MAX_FOREIGN_MARKS,
     ) -> None:
         self._client = client
         self._table = table
         self._workers = workers
         self._clock = clock
+        self._max_foreign_marks = max_foreign_marks
+        # Shards' progress as last read: it only moves forward, so a value known here is a safe bound.
+        self._known_progress: dict[str, str] = {}
+        self._progress_lock = threading.Lock()
         self.stats = WriteStats()
+
+    # --- the shards' progress ---------------------------------------------------------------------
+
+    def applied_through(self, shard_id: str) -> str:
+        """The padded sequence number up to which the shard's records are all applied ('' for none)."""
+        item = self._client.get_item(
+            TableName=self._table, Key=self._progress_key(mark_attribute(shard_id)), ConsistentRead=True
+        ).get("Item")
+        self.stats.add(reads=1)
+        return str(item["applied"]["S"]) if item else ""
+
+    def checkpoint(self, shard_id: str, sequence: str) -> None:
+        """Every record of the shard up to `sequence` (as delivered) is applied everywhere."""
+        position = padded_sequence(sequence)
+        self.stats.add(requests=1)
+        # A refused write is a replay of records the progress already covers.
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._progress_key(mark_attribute(shard_id)),
+                UpdateExpression="SET applied = :p, written = :t",
+                ConditionExpression="attribute_not_exists(applied) OR applied < :p",
+                ExpressionAttributeValues={":p": {"S": position}, ":t": {"N": str(int(self._clock()))}},
+            )
+
+    @staticmethod
+    def _progress_key(mark: str) -> dict[str, Any]:
+        return {"subject": {"S": PROGRESS_SUBJECT}, "bucket": {"S": mark}}
+
+    def _progress_of(self, marks: Iterable[str]) -> dict[str, str]:
+        """Progress of the shards behind these marks, read (BatchGetItem) only for the unknown ones."""
+        wanted = sorted(set(marks))
+        with self._progress_lock:
+            unknown = [mark for mark in wanted if mark not in self._known_progress]
+        for start in range(0, len(unknown), 100):
+            keys = [self._progress_key(mark) for mark in unknown[start : start + 100]]
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": keys,
+                    "ProjectionExpression": "#b, applied",
+                    "ExpressionAttributeNames": {"#b": "bucket"},
+                }
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                self.stats.add(reads=1)
+                with self._progress_lock:
+                    for item in answer.get("Responses", {}).get(self._table, []):
+                        self._known_progress[item["bucket"]["S"]] = item["applied"]["S"]
+                request = answer.get("UnprocessedKeys") or {}
+        with self._progress_lock:
+            return {mark: self._known_progress.get(mark, "") for mark in wanted}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -201,7 +278,10 @@ class DynamoCounters:
                 if not pending:
                     return
                 continue
-            self._prune(change, answer.get("Attributes", {}), keep=mark)
+            try:
+                self._prune(change, answer.get("Attributes", {}), keep=mark)
+            except Exception:  # the changes are written; a later write prunes
+                self.stats.add(prune_failures=1)
             return
         raise RuntimeError(f"counter item {change.subject} {change.bucket} kept changing; retry the batch")
 
@@ -213,22 +293,39 @@ class DynamoCounters:
         ).get("Item")
 
     def _prune(self, change: ItemChange, item: Mapping[str, Any], keep: str) -> None:
+        """Removes the marks no replay can need: older than the stream keeps records, or, once an item
+        carries more than `max_foreign_marks` of other shards, covered by their shards' progress."""
         oldest = self._clock() - MARK_LIFETIME_SECONDS
-        stale = [
-            name
+        foreign = {
+            name: value["S"]
             for name, value in item.items()
-            if name.startswith(MARK_PREFIX) and name != keep and _written_at(value) < oldest
-        ]
+            if name.startswith(MARK_PREFIX) and name != keep and "S" in value
+        }
+        stale = [name for name, value in foreign.items() if _written_at({"S": value}) < oldest]
+        if len(foreign) > self._max_foreign_marks:
+            progress = self._progress_of(name for name in foreign if name not in stale)
+            stale += [
+                name
+                for name, value in foreign.items()
+                if name not in stale and progress.get(name, "") >= value.split(" ", 1)[0]
+            ]
         if not stale:
             return
         names = {f"#m{i}": name for i, name in enumerate(stale)}
+        values = {f":m{i}": {"S": foreign[name]} for i, name in enumerate(stale)}
         self.stats.add(requests=1)
-        self._client.update_item(
-            TableName=self._table,
-            Key={"subject": {"S": change.subject}, "bucket": {"S": change.bucket}},
-            UpdateExpression="REMOVE " + ", ".join(names),
-            ExpressionAttributeNames=names,
-        )
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"subject": {"S": change.subject}, "bucket": {"S": change.bucket}},
+                UpdateExpression="REMOVE " + ", ".join(names),
+                # Only the marks as seen: one that moved since belongs to a batch in flight.
+                ConditionExpression=" AND ".join(f"#m{i} = :m{i}" for i in range(len(stale))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # another writer got there first, or a mark moved: the next write prunes
         self.stats.add(pruned=len(stale))
 
 

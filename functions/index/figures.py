@@ -17,11 +17,13 @@ from datetime import date
 from typing import Any, NamedTuple, Protocol
 
 from functions.core.domain.errors import ValidationFailed
+from functions.core.domain.params import EARLIEST_DATE, LATEST_DATE, Problems, parse_date
 from functions.core.domain.province import IndexRule
 from functions.index.contribution import (
     BAD_LEVELS,
     CASES_COMPLETED,
     CASES_RATED,
+    DEFAULTS,
     FINISHED,
     GOOD_LEVELS,
     LEVELS,
@@ -29,6 +31,7 @@ from functions.index.contribution import (
     NAMED_REPLIED,
     ON_TIME,
     RECTIFIED,
+    SUB_SCORE_PREFIX,
     TAG,
     TOTAL,
     VALID_LEVEL,
@@ -39,8 +42,8 @@ DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY = "d#"
 MONTH = "m#"
 # Nothing can have been rated before 国办发〔2019〕51号; an open period starts there.
-EPOCH = date(2019, 12, 1)
-END_OF_TIME = date(2099, 12, 31)
+EPOCH = EARLIEST_DATE
+END_OF_TIME = LATEST_DATE
 
 
 def day_bucket(day: str) -> str:
@@ -71,21 +74,12 @@ class Period(NamedTuple):
 
 def parse_period(start: str | None, end: str | None) -> Period:
     """`from` and `to` as the contract takes them: inclusive local dates, both optional."""
-    problems: dict[str, str] = {}
-    parsed: list[date | None] = []
-    for name, text in (("from", start), ("to", end)):
-        if text is None:
-            parsed.append(None)
-            continue
-        try:
-            if not DATE.fullmatch(text):  # not ISO's other forms (2026-W01-1, 20260101)
-                raise ValueError
-            parsed.append(date.fromisoformat(text))
-        except ValueError:
-            problems[name] = "a date YYYY-MM-DD"
-            parsed.append(None)
-    if problems:
-        raise ValidationFailed(problems)
+    problems = Problems()
+    parsed = [
+        None if text is None else problems.check(parse_date, text, name, EPOCH, END_OF_TIME)
+        for name, text in (("from", start), ("to", end))
+    ]
+    problems.raise_any()
     first, last = parsed
     if first is not None and last is not None and first > last:
         raise ValidationFailed({"from": "must not be after to"})
@@ -215,7 +209,30 @@ def figures_view(
             for name, n in sorted(counts.items())
             if name.startswith(tag_prefix) and n
         },
+        "defaults": int(counts.get(DEFAULTS, 0)),
+        "sub_scores": sub_scores_view(counts),
     }
+
+
+def sub_scores_view(counts: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Per dimension: the distribution of its scores among valid ratings, and their mean."""
+    prefix = SUB_SCORE_PREFIX
+    by_dimension: dict[str, dict[int, int]] = {}
+    for name, n in counts.items():
+        if not name.startswith(prefix) or not n:
+            continue
+        dimension, _, level = name[len(prefix) :].rpartition(":")
+        if level.isdigit() and int(level) in LEVELS:
+            by_dimension.setdefault(dimension, {})[int(level)] = int(n)
+    view: dict[str, dict[str, Any]] = {}
+    for dimension, levels in sorted(by_dimension.items()):
+        scored = sum(levels.values())
+        total = sum(level * n for level, n in levels.items())
+        view[dimension] = {
+            "mean": round(total / scored, 4) if scored > 0 else None,
+            "counts": {str(level): levels.get(level, 0) for level in LEVELS},
+        }
+    return view
 
 
 ORDERS = ("index", "bad_rate", "rectification_rate")

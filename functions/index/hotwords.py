@@ -46,7 +46,7 @@ def contribute(rating: Any) -> dict[str, int]:
     hot-word fields, cut by this process's segmenter."""
     from functions.index.analysis_wiring import segmenter
 
-    if not rating.comment or not rating.valid:
+    if not rating.comment or not rating.valid or not rating.counts:
         return {}  # nothing to cut: no segmenter (and no settings) needed
     return rating_hot_words(
         {"satisfaction": rating.satisfaction, "valid": rating.valid, "comment": rating.comment},

@@ -70,6 +70,19 @@ FIGURE_FIELDS: dict[str, Any] = {
     "rated_cases": INTEGER,
     "active_rating_rate": RATE,
     "tags": {"type": "object", "additionalProperties": INTEGER, "description": "ticks per tag"},
+    "defaults": {**INTEGER, "description": "default ratings (系统默认评价), counted at their level or not"},
+    "sub_scores": {
+        "type": "object",
+        "description": "per dimension of the province (二级指标): the valid ratings' scores and their mean",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["mean", "counts"],
+            "properties": {
+                "mean": {"type": ["number", "null"]},
+                "counts": {"type": "object", "properties": {str(level): INTEGER for level in LEVELS}},
+            },
+        },
+    },
 }
 RANK = {"type": ["integer", "null"], "minimum": 1, "description": "null: too few valid ratings to rank"}
 WORD = {

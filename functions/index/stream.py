@@ -2,10 +2,15 @@
 
 Powertools' batch utility runs the per-record step (what the record changes) and answers the partial
 batch response; between the two, the batch's changes are merged per counter item and written, one
-conditional UpdateItem per item (functions/index/counters.py says why that is exactly once). A record
-that cannot be counted, or whose counter item could not be written, is reported as a batch item
-failure: Lambda retries from it and, after its retries, hands it to the on-failure queue, while every
-other record of the batch is counted.
+conditional UpdateItem per item (functions/index/counters.py says why that is exactly once), and the
+shard's progress moves to just before the batch's first failure. Records the progress covers (a
+replay) are skipped before anything is written. A record that cannot be counted, or whose counter
+item could not be written, is reported as a batch item failure: Lambda retries from it and, after its
+retries, hands it to the on-failure queue, while every other record of the batch is counted.
+
+The mapping batches with a window (infra/topology.py: at most `MaximumBatchingWindowInSeconds` from a
+rating to its figure, plus the batch's own time), so that a batch merges many ratings' updates of the
+same counter items.
 
 The event source mapping has a tumbling window so that Lambda names the shard in the event
 (`shardId`); the window's state is not used."""
@@ -53,6 +58,7 @@ class CountingProcessor(BatchProcessor):
             raise
 
     def process(self) -> list[tuple]:
+        self.plan = BatchPlan(after=self._counters.applied_through(self._shard_id))
         results = super().process()
         items = self.plan.items()
         failures = self._counters.apply(self._shard_id, items)
@@ -64,12 +70,28 @@ class CountingProcessor(BatchProcessor):
             record = self._by_sequence[sequence]
             self.success_messages = [m for m in self.success_messages if m is not record.raw_event]
             self.failure_handler(record, (type(error), error, error.__traceback__))
+        through = self._applied_through()
+        if through is not None:
+            try:
+                self._counters.checkpoint(self._shard_id, through)
+            except Exception:  # the records are counted; their marks cover a replay until the next one
+                logger.warning("shard progress not written", exc_info=True)
         count("CounterItemsWritten", len(items) - len(failures), function="index")
         if failures:
             logger.warning(
                 "counter items not written", extra={"items": len(failures), "records": len(failed)}
             )
         return results
+
+    def _applied_through(self) -> str | None:
+        """The last record (as delivered) before the batch's first failure: all up to it are counted."""
+        failed = {str(m.dynamodb.sequence_number) for m in self.fail_messages if m.dynamodb}
+        through = None
+        for sequence in self._by_sequence:  # the batch's order, which is the shard's
+            if sequence in failed:
+                break
+            through = sequence
+        return through
 
 
 def handle(event: dict[str, Any], context: Any, counters: DynamoCounters) -> dict[str, Any]:

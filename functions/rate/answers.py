@@ -33,6 +33,10 @@ def rating(rating: Rating, *, audit: bool = False) -> dict[str, Any]:
         "region": rating.region,
         "case_no": rating.case_no,
         "follow_up": rating.follow_up,
+        # "default" (系统默认评价, made by the stack), "follow_up" (追评) or "rating".
+        "kind": rating.kind,
+        "replaced_by": rating.replaced_by,
+        "sub_scores": dict(rating.sub_scores),
         "tags": list(rating.tags),
         "comment": mask_free_text(rating.comment) if rating.comment else None,
         "rater": (

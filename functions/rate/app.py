@@ -17,6 +17,7 @@ from functions.core.http.auth import (
     require_channel,
     require_person,
 )
+from functions.core.http.authorizer import bearer_token
 from functions.core.observability import count, logger
 from functions.rate import answers, wiring
 
@@ -29,12 +30,20 @@ def _caller() -> Caller:
     return caller_from_context(app.current_request.context)
 
 
-@app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL)
+@app.route("/v1/ratings", methods=["POST"], access=Access.CHANNEL_OR_DEVICE)
 def post_rating() -> Response:
     caller = _caller()
-    require_channel(caller)
     body = read_json(app.current_request)
-    accepted = wiring.runtime().ratings.accept(body, channel_key=caller.channel_label)
+    label = caller.channel_label
+    if caller.device:
+        # A window tablet or kiosk: its credential is checked here, on every rating (revocation is
+        # immediate), and its channel, window and department come from the device.
+        devices = wiring.runtime().devices
+        device = devices.authenticate(bearer_token(app.current_request.headers) or "")
+        body, label = devices.device_rating(device, body), f"device:{device.device_id}"
+    else:
+        require_channel(caller)
+    accepted = wiring.runtime().ratings.accept(body, channel_key=label)
     rating = accepted.rating
     if accepted.created:
         count("RatingAccepted", channel=rating.channel.value, polarity="good" if rating.good else "bad")

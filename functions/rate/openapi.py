@@ -97,6 +97,14 @@ SCHEMAS: dict[str, Any] = {
                 }
             ),
             "comment": _nullable({"type": "string", "maxLength": ratings.MAX_COMMENT}),
+            "sub_scores": _nullable(
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "description": "the province's dimensions (二级指标) scored 1..5 for the channel's group "
+                    "(on site or online); satisfaction stays the overall level that decides good or bad",
+                }
+            ),
             "rater": {"oneOf": [ref("Rater"), {"type": "null"}]},
             "rated_at": _nullable(
                 {"type": "string", "format": "date-time", "description": "RFC 3339; never in the future"}
@@ -132,6 +140,9 @@ SCHEMAS: dict[str, Any] = {
             "region": {"type": "string"},
             "case_no": NULLABLE_STRING,
             "follow_up": {"type": "boolean"},
+            "kind": {"type": "string", "enum": ["rating", "follow_up", "default"]},
+            "replaced_by": {**NULLABLE_STRING, "description": "the later rating that replaces it in figures"},
+            "sub_scores": {"type": "object", "additionalProperties": {"type": "integer"}},
             "tags": {"type": "array", "items": {"type": "string"}},
             "comment": {
                 **NULLABLE_STRING,
@@ -252,8 +263,8 @@ PATHS: dict[str, Any] = {
     "/v1/ratings": {
         "post": {
             "operationId": "postRating",
-            "summary": "Submit a rating (channels)",
-            "security": [CHANNEL_KEY],
+            "summary": "Submit a rating (channels; or a rating device, whose channel and window are its own)",
+            "security": [CHANNEL_KEY, {"deviceToken": []}],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": ref("RatingRequest")}},

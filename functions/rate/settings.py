@@ -17,7 +17,7 @@ from functions.core.settings import (
     secret_key,
     table_name,
 )
-from functions.core.storage.tables import CASES, DIRECTORY, JOBS, RATINGS
+from functions.core.storage.tables import CASES, DEVICES, DIRECTORY, JOBS, RATINGS
 
 # The topology's name of the queue (infra/topology.py DIRECTORY_JOBS_QUEUE): functions never import infra.
 DIRECTORY_JOBS_QUEUE = "directory-jobs"
@@ -35,6 +35,8 @@ class RateSettings:
     directory_jobs_queue_url: str
     personal_data_secret: bytes = field(repr=False)
     directory_cache_seconds: float = 300.0
+    # Rating devices, whose credentials POST /v1/ratings checks (functions.core.services.devices).
+    devices_table: str = ""
 
     @classmethod
     def from_env(
@@ -50,4 +52,5 @@ class RateSettings:
             directory_jobs_queue_url=required(env, env_name(DIRECTORY_JOBS_QUEUE, "QUEUE_URL")),
             personal_data_secret=secret_key(env, "personal-data", fetch),
             directory_cache_seconds=number(env, "DIRECTORY_CACHE_SECONDS", 300.0),
+            devices_table=table_name(env, DEVICES),
         )

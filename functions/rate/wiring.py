@@ -7,9 +7,11 @@ from typing import Any, NamedTuple
 from functions.core.domain.directory_service import DirectoryService
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
+from functions.core.services.devices import DeviceService
 from functions.core.services.ratings import RatingService
 from functions.core.storage import clients
 from functions.core.storage.cases import DynamoCases
+from functions.core.storage.devices import DynamoDevices
 from functions.core.storage.directory import CachedDirectory, DynamoDirectory
 from functions.core.storage.jobs import DynamoJobs, SqsJobQueue
 from functions.core.storage.ratings import DynamoRatings
@@ -24,6 +26,7 @@ class Runtime(NamedTuple):
     jobs: DynamoJobs
     queue: SqsJobQueue
     directory_store: CachedDirectory
+    devices: DeviceService
 
 
 def build(config: RateSettings, dynamodb: Any, sqs: Callable[[], Any] = clients.sqs) -> Runtime:
@@ -32,7 +35,13 @@ def build(config: RateSettings, dynamodb: Any, sqs: Callable[[], Any] = clients.
     )
     jobs = DynamoJobs(dynamodb, config.jobs_table)
     queue = SqsJobQueue(sqs, config.directory_jobs_queue_url)
-    store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
+    store = DynamoRatings(
+        dynamodb,
+        config.ratings_table,
+        DynamoCases(dynamodb, config.cases_table),
+        rules=config.province.ratings,
+        follow_ups=config.province.allow_follow_up,
+    )
     return Runtime(
         settings=config,
         ratings=RatingService(
@@ -46,6 +55,7 @@ def build(config: RateSettings, dynamodb: Any, sqs: Callable[[], Any] = clients.
         jobs=jobs,
         queue=queue,
         directory_store=directory,
+        devices=DeviceService(DynamoDevices(dynamodb, config.devices_table), directory, config.province),
     )
 
 

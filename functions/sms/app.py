@@ -3,6 +3,7 @@ local stack only, the fake phone network (its outbox, inbound texts, and its clo
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from functions.sms import wiring
 from functions.sms.handlers import report_reply
 
 app = create_app("sms")
+
+MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 @app.route("/v1/cases", methods=["POST"], access=Access.CHANNEL)
@@ -38,7 +41,13 @@ def local_outbox() -> Response:
 @app.route("/local/sms/inbound", methods=["POST"], access=Access.LOCAL)
 def local_inbound() -> Response:
     body = read_json(app.current_request)
-    outcome = wiring.runtime().service.receive(body, message_id=f"local-{uuid.uuid4().hex}")
+    # The provider's message id: the same id twice is one reply delivered twice (as SNS may).
+    message_id = body.pop("message_id", None) if isinstance(body, dict) else None
+    if message_id is None:
+        message_id = f"local-{uuid.uuid4().hex}"
+    elif not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id):
+        raise ValidationFailed({"message_id": "1-128 of [A-Za-z0-9._:-]"})
+    outcome = wiring.runtime().service.receive(body, message_id=message_id)
     report_reply(outcome)
     return json_response(outcome, 200)
 

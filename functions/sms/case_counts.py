@@ -3,7 +3,8 @@ cases table's stream into the indices' counters, exactly once, by the indices' o
 
 A case item counts once the case system has reported it completed (it has `fp`, its `paths` and its
 local `day`): +1 `cases` for every subject on its paths on the day it was completed, and +1
-`cases_rated` while it holds a rating (`rating_id`, claimed by the rating on any channel). A MODIFY adds
+`cases_rated` while it holds a rating (`rating_id`, claimed by the rating on any channel) other than a
+default one. A MODIFY adds
 new − old, so a case rated after it was reported moves `cases_rated` alone, and a case rated before it
 was reported (a hall tablet rated it first) counts both when the report arrives. A case claimed by a
 rating but never reported completed counts nowhere: it is not a completed case the system knows of.
@@ -35,7 +36,9 @@ def case_contribution(image: Mapping[str, Any] | None) -> tuple[tuple[str, ...],
     except (KeyError, TypeError) as e:
         raise PoisonRecord(f"a recorded case without its paths and day: {type(e).__name__}") from None
     fields = {CASES_COMPLETED: 1}
-    if "rating_id" in image:
+    # A default rating (系统默认评价) is no one's active rating: the case counts as rated once the person
+    # rates it (their rating follows the default up and clears `default_rating`).
+    if "rating_id" in image and not image.get("default_rating", {}).get("BOOL", False):
         fields[CASES_RATED] = 1
     return paths, day, fields
 

@@ -83,3 +83,9 @@ def inbound(event: dict[str, Any], context: Any) -> None:
 def release(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Scheduled: sends the invitations whose quiet hours have ended."""
     return {"released": wiring.runtime().service.release_due()}
+
+
+def default_ratings(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Scheduled: the default ratings (系统默认评价) of recorded cases whose rating period ended unrated,
+    where the province rates by default (ProvinceConfig.ratings)."""
+    return wiring.runtime().defaults.run()

@@ -76,3 +76,8 @@ def parse_reply(body: str, opt_out_words: Iterable[str] = ("退订", "TD", "T"))
 def _comment(rest: str) -> str | None:
     comment = " ".join(rest.split()).strip(_NOISE)
     return comment or None
+
+
+def reason_words(body: str) -> str | None:
+    """A reply given as the reason for a bad level: its words, one line, as a comment."""
+    return _comment(normalise(body)) or None

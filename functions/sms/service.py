@@ -8,8 +8,16 @@ Rules worth knowing:
   (`pending`, on the `due` index) until the periodic release sends it.
 - A reply rates the number's most recently sent open invitation. When others stay open, the answer
   (thanks or help) names the next one, which the next reply rates: a number with three open
-  invitations rates them newest first, one reply each.
+  invitations rates them newest first, one reply each. The thanks names the case it rated.
+- A reply is taken once per provider message id: its first delivery binds the id to the case it rates
+  (a conditional write), and a redelivery (SNS delivers at least once) finds that binding, rates
+  nothing more and texts nothing more. A crash between binding and rating is finished by the
+  redelivery, on the same case and with the same rating id.
 - An unparseable reply gets the help text once per invitation; later ones get no answer.
+- Where the province requires a bad rating's reason, a bad level without words gets one text asking
+  for it; the level waits on the invitation and the next reply's words are its comment.
+- A case's rating period (ProvinceConfig.ratings) holds for replies as for every channel: a reply
+  after it is answered as expired and stored nowhere.
 - A reply that finds no open invitation is answered (expired, or no invitation) and stored nowhere.
 - Texts are published with an idempotency key; the sender sends each key once."""
 
@@ -19,7 +27,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from functions.core.domain.directory import (
@@ -29,11 +37,12 @@ from functions.core.domain.directory import (
     required_refs,
     resolve_subjects,
 )
-from functions.core.domain.errors import CaseAlreadyRated, Conflict
+from functions.core.domain.errors import CaseAlreadyRated, Conflict, RatingPeriodOver
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import MAX_COMMENT, RaterInput, Rating, _zone
+from functions.core.storage.cases import DEFAULT_DUE, utc_text
 from functions.sms.outbound import OutboundText, Provider
-from functions.sms.replies import OptOut, Rate, parse_reply
+from functions.sms.replies import OptOut, Rate, parse_reply, reason_words
 from functions.sms.rules import expiry, parse_case_request, parse_inbound, release_time, render
 from functions.sms.storage import DynamoSms, Invitation
 
@@ -98,6 +107,15 @@ class SmsService:
         fields["paths"] = {"L": [{"S": key} for key in resolved.paths]}
         fields["completed_at"] = {"S": request.completed_at.isoformat()}
         fields["day"] = {"S": request.completed_at.astimezone(zone).date().isoformat()}
+        rules = self.province.ratings
+        if rules.rating_period_days is not None:
+            # The end of the rating period, checked by every rating's claim of the case; where the
+            # province rates by default, the case waits on the `default_due` index until it is rated.
+            fields["rate_until"] = {
+                "S": utc_text(request.completed_at + timedelta(days=rules.rating_period_days))
+            }
+            if rules.default_rating:
+                fields[DEFAULT_DUE] = {"S": DEFAULT_DUE}
         recorded = self.store.record_case(request.case_no, request.fingerprint(protected.phone_hash), fields)
         answer: dict[str, Any] = {"case_no": request.case_no}
         if recorded.rating_id is not None:
@@ -200,24 +218,49 @@ class SmsService:
             return {"outcome": "no_invitation"}
         target, others = open_[0], open_[1:]
 
-        if not isinstance(reply, Rate):
+        if isinstance(reply, Rate) or target.awaiting_level is not None:
+            bound = self.store.claim_message(message_id, phone_hash, target.case_no, now)
+            if bound != target.case_no:
+                # A redelivery: the first delivery rated `bound` (or will, if it crashed before).
+                first = next((i for i in invitations if i.case_no == bound), None)
+                if first is None or first.status != "sent":
+                    return {"outcome": "duplicate", "case_no": bound}
+                target = first
+                others = [i for i in open_ if i.case_no != bound]
+
+        if isinstance(reply, Rate):
+            level, comment = reply.satisfaction, reply.comment
+        elif target.awaiting_level is not None:
+            # The reason asked for: the words of this reply, with the level replied before.
+            level, comment = target.awaiting_level, reason_words(text)
+        else:
             if not self.store.claim_help(target):
                 return {"outcome": "ignored"}
             answer("help", texts.help + self._more_pending([target, *others]))
             return {"outcome": "help", "case_no": target.case_no}
 
+        if self.province.ratings.reason_required and level <= 2 and not comment:
+            if target.awaiting_level is None and self.store.await_reason(target, level):
+                answer("reason", texts.reason_request)
+                return {"outcome": "reason_requested", "case_no": target.case_no}
+            return {"outcome": "ignored"}
+
         rating_body: dict[str, Any] = {
             "rating_id": sms_rating_id(target.case_no),
             "channel": "sms",
-            "satisfaction": reply.satisfaction,
+            "satisfaction": level,
             "subjects": {kind.value: code for kind, code in target.subjects.items()},
             "case_no": target.case_no,
             "rater": {"phone": phone},
         }
-        if reply.comment:
-            rating_body["comment"] = reply.comment[:MAX_COMMENT]
+        if comment:
+            rating_body["comment"] = comment[:MAX_COMMENT]
         try:
             accepted = self.ratings.accept(rating_body, channel_key=SMS_CHANNEL_LABEL)
+        except RatingPeriodOver:
+            self.store.set_status(target, "closed")
+            answer("expired", texts.expired + self._more_pending(others))
+            return {"outcome": "expired", "case_no": target.case_no}
         except (CaseAlreadyRated, Conflict):
             # Rated on another channel meanwhile, or by another reply racing this one.
             self.store.set_status(target, "closed")
@@ -225,7 +268,10 @@ class SmsService:
             return {"outcome": "already_rated", "case_no": target.case_no}
         rating = accepted.rating
         self.store.set_status(target, "rated", rating.rating_id)
-        answer("thanks", texts.thanks + self._more_pending(others))
+        answer(
+            "thanks",
+            render(texts.thanks, case_no=target.case_no, item=target.item_name) + self._more_pending(others),
+        )
         return {
             "outcome": "rated",
             "case_no": target.case_no,

@@ -18,6 +18,9 @@ from functions.core.domain.errors import Conflict
 # than "no invitation"), and how long a sent-marker guards against sending a text twice.
 KEEP_EXPIRED = timedelta(days=30)
 KEEP_SENT_MARKER = timedelta(days=7)
+# How long a provider message id stays bound to the case it rated: SNS redelivers within hours; a week
+# covers any retry policy of the provider.
+KEEP_MESSAGE_CLAIM = timedelta(days=7)
 DUE = "due"
 
 
@@ -40,6 +43,9 @@ class Invitation(NamedTuple):
     expires: datetime | None = None
     help_sent: bool = False
     rating_id: str | None = None
+    # A bad level replied without its reason where the province requires one: the rating waits for
+    # the words (the invitation's next reply) while the invitation stays open.
+    awaiting_level: int | None = None
 
     def open_at(self, now: datetime) -> bool:
         return self.status == "sent" and self.expires is not None and now < self.expires
@@ -155,17 +161,45 @@ class DynamoSms:
 
     def claim_help(self, invitation: Invitation) -> bool:
         """True once per invitation: an unparseable reply gets one help text, not one per message."""
+        return self._set_once(invitation, "help_sent", {"BOOL": True})
+
+    def await_reason(self, invitation: Invitation, level: int) -> bool:
+        """True once per invitation: a bad reply without words gets one text asking for the reason."""
+        return self._set_once(invitation, "awaiting_level", {"N": str(level)})
+
+    def _set_once(self, invitation: Invitation, attribute: str, value: dict[str, Any]) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_key(f"phone#{invitation.phone_hash}", f"inv#{invitation.case_no}"),
-                UpdateExpression="SET help_sent = :t",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(help_sent)",
-                ExpressionAttributeValues={":t": {"BOOL": True}},
+                UpdateExpression=f"SET {attribute} = :v",
+                ConditionExpression=f"attribute_exists(pk) AND attribute_not_exists({attribute})",
+                ExpressionAttributeValues={":v": value},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def claim_message(self, message_id: str, phone_hash: str, case_no: str, now: datetime) -> str:
+        """Binds an inbound message (the provider's id, from that number) to the case it rates, once:
+        the case it is bound to, which is `case_no` on its first delivery and the first delivery's
+        case on every redelivery."""
+        key = _key(f"msg#{message_id}", f"phone#{phone_hash}")
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **key,
+                    "case_no": {"S": case_no},
+                    "at": {"S": now.isoformat()},
+                    "expires_at": {"N": str(int((now + KEEP_MESSAGE_CLAIM).timestamp()))},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)["Item"]
+            return str(item["case_no"]["S"])
+        return case_no
 
     def due(self, now: datetime) -> Iterator[Invitation]:
         """Invitations whose time has come and that are not sent yet (quiet hours, or a crash between
@@ -266,4 +300,5 @@ def item_to_invitation(item: Mapping[str, Any]) -> Invitation:
         expires=when("expires"),
         help_sent=item.get("help_sent", {}).get("BOOL", False),
         rating_id=item.get("rating_id", {}).get("S"),
+        awaiting_level=int(item["awaiting_level"]["N"]) if "awaiting_level" in item else None,
     )

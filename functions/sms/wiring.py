@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from functions.core.personal_data import RaterProtector
 from functions.core.runtime import Lazy
-from functions.core.services.ratings import RatingService
+from functions.core.services.ratings import DefaultRatings, RatingService
 from functions.core.settings import RatingIntakeSettings, SettingsError, fetch_secret, required, table_name
 from functions.core.storage import clients
 from functions.core.storage.cases import DynamoCases
@@ -73,6 +73,7 @@ class Runtime(NamedTuple):
     service: SmsService
     sender: Sender
     store: DynamoSms
+    defaults: DefaultRatings
 
 
 def _sns() -> Any:
@@ -98,12 +99,25 @@ def build(config: RatingIntakeSettings, sms_config: SmsSettings, dynamodb: Any, 
     directory = CachedDirectory(
         DynamoDirectory(dynamodb, config.directory_table), config.directory_cache_seconds
     )
-    ratings_store = DynamoRatings(dynamodb, config.ratings_table, DynamoCases(dynamodb, config.cases_table))
+    cases = DynamoCases(dynamodb, config.cases_table)
+    ratings_store = DynamoRatings(
+        dynamodb,
+        config.ratings_table,
+        cases,
+        rules=config.province.ratings,
+        follow_ups=config.province.allow_follow_up,
+    )
     protector = RaterProtector(config.personal_data_secret)
     store = DynamoSms(dynamodb, sms_config.sms_table, config.cases_table)
     # The rating a reply makes goes through the same service and one-write store as POST /v1/ratings.
     ratings = RatingService(
-        directory=directory, store=ratings_store, protector=protector, province=config.province
+        directory=directory,
+        store=ratings_store,
+        protector=protector,
+        province=config.province,
+        # A reply is rated at the SMS function's time, which the local stack may move, as its
+        # invitations' expiry is; the case's rating period is checked against it.
+        clock=clock.get(),
     )
     service = SmsService(
         store=store,
@@ -122,7 +136,8 @@ def build(config: RatingIntakeSettings, sms_config: SmsSettings, dynamodb: Any, 
         contacts=config.province.sms.contacts,
         clock=clock.get(),
     )
-    return Runtime(config, sms_config, service, sender, store)
+    defaults = DefaultRatings(cases, ratings_store, config.province, clock=clock.get())
+    return Runtime(config, sms_config, service, sender, store, defaults)
 
 
 clock: Lazy[ShiftableClock] = Lazy(ShiftableClock)

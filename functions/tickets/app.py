@@ -42,7 +42,16 @@ def get_ticket(ticket_id: str) -> Response:
 
 @app.route("/v1/tickets/{ticket_id}/evidence", methods=["POST"], access=Access.PERSON)
 def issue_evidence(ticket_id: str) -> Response:
-    return json_response(wiring.runtime().tickets.issue_evidence(ticket_id, _caller()), 201)
+    caller = _caller()
+    body = read_json(app.current_request) if app.current_request.raw_body else None
+    return json_response(wiring.runtime().tickets.issue_evidence(ticket_id, body, caller), 201)
+
+
+@app.route("/v1/tickets/{ticket_id}/evidence/{file_name}", methods=["GET"], access=Access.PERSON)
+def evidence_download(ticket_id: str, file_name: str) -> Response:
+    """A cited evidence file: a short-lived download link of the version the trail cites."""
+    answer = wiring.runtime().tickets.evidence_download(ticket_id, file_name, _caller())
+    return json_response(answer)
 
 
 def _act(ticket_id: str, action: str) -> Response:

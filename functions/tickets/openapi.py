@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.core.http.openapi import PERSON_TOKEN, errors, json_content, ref
+from functions.tickets.evidence import MAX_BYTES, MAX_PER_TICKET, TYPES
 from functions.tickets.rules import CATEGORIES, FINDINGS, MAX_EVIDENCE, MAX_NOTE, Status
 
 TEXT = {"type": "string", "maxLength": MAX_NOTE}
@@ -39,6 +40,16 @@ SCHEMAS: dict[str, Any] = {
             "overdue": {"type": "array", "items": {"type": "string"}},
             "late": {"type": "array", "items": {"type": "string"}},
             "on_time": {"type": "boolean"},
+            "stalled": {
+                "type": ["object", "null"],
+                "description": "set when the ticket's workflow stopped on a failing service call "
+                "(python -m functions.tickets.resume restarts it)",
+                "properties": {
+                    "error": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "execution": {"type": "string"},
+                },
+            },
             "trail": {
                 "type": "array",
                 "items": {
@@ -61,12 +72,37 @@ SCHEMAS: dict[str, Any] = {
         "required": ["tickets"],
         "properties": {"tickets": {"type": "array", "items": {"type": "object"}}},
     },
+    "EvidenceRequest": {
+        "type": "object",
+        "required": ["content_type", "size"],
+        "additionalProperties": False,
+        "properties": {
+            "content_type": {"type": "string", "enum": list(TYPES)},
+            "size": {"type": "integer", "minimum": 1, "maximum": MAX_BYTES, "description": "bytes"},
+        },
+    },
     "EvidenceUpload": {
         "type": "object",
-        "required": ["key", "upload_url"],
+        "required": ["key", "upload", "expires_in"],
+        "properties": {
+            "key": {"type": "string", "description": "what an action cites once the file is uploaded"},
+            "upload": {
+                "type": "object",
+                "required": ["url", "fields"],
+                "description": "a pre-signed S3 POST: send every field, then the file as the form's "
+                "last field `file`; S3 refuses another key, content type or size",
+                "properties": {"url": {"type": "string"}, "fields": {"type": "object"}},
+            },
+            "expires_in": {"type": "integer"},
+        },
+    },
+    "EvidenceDownload": {
+        "type": "object",
+        "required": ["key", "url", "content_type", "expires_in"],
         "properties": {
             "key": {"type": "string"},
-            "upload_url": {"type": "string", "description": "pre-signed S3 PUT URL"},
+            "url": {"type": "string", "description": "pre-signed GET of the cited version, as an attachment"},
+            "content_type": {"type": "string", "enum": list(TYPES)},
             "expires_in": {"type": "integer"},
         },
     },
@@ -191,13 +227,31 @@ PATHS: dict[str, Any] = {
     "/v1/tickets/{ticket_id}/evidence": {
         "post": {
             "operationId": "issueEvidenceUpload",
-            "summary": "A pre-signed upload URL for an evidence file, and the key to cite",
+            "summary": "A pre-signed POST form for one evidence file (JPEG, PNG or PDF, at most "
+            f"{MAX_BYTES // (1024 * 1024)} MB, at most {MAX_PER_TICKET} per ticket, while the ticket is "
+            "open, contacted or rectifying), and the key to cite",
             "security": [PERSON_TOKEN],
             "parameters": [_TICKET_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("EvidenceRequest")}},
+            },
             "responses": {
                 "201": json_content(ref("EvidenceUpload"), "Issued"),
-                **errors(401, 403, 404),
+                **errors(400, 401, 403, 404, 409, 413, 415),
             },
+        }
+    },
+    "/v1/tickets/{ticket_id}/evidence/{file_name}": {
+        "get": {
+            "operationId": "downloadEvidence",
+            "summary": "A download link of a file the ticket's trail cites (people who may read the ticket)",
+            "security": [PERSON_TOKEN],
+            "parameters": [
+                _TICKET_ID,
+                {"name": "file_name", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": json_content(ref("EvidenceDownload"), "The link"), **errors(401, 403, 404)},
         }
     },
     **{

@@ -282,7 +282,7 @@ def _parse(action: str, body: Any, ticket: Ticket) -> dict[str, Any]:
     elif action == "decide-appeal":
         if not isinstance(body.get("approve"), bool):
             errors["approve"] = "true or false"
-        if "category" in body and (body["approve"] is True or body["category"] not in CATEGORIES):
+        if "category" in body and (body.get("approve") is not False or body["category"] not in CATEGORIES):
             errors["category"] = f"on rejection, one of {', '.join(CATEGORIES)}"
         fields["approve"] = body.get("approve")
         if "category" in body:

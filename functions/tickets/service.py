@@ -11,15 +11,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from functions.core.calendar_seed import seeded_year
+from functions.core.calendar_seed import seeded_year, statutory_days
 from functions.core.domain.calendar import Due, WorkingCalendar, YearCalendar, parse_year_upload
 from functions.core.domain.directory import SubjectKind, SubjectRef
-from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.errors import Forbidden, IllegalTransition, NotFound
+from functions.core.domain.params import Problems, parse_choice, parse_code, parse_flag, parse_int, parse_time
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import Rating, ticket_id_for
 from functions.core.domain.regions import is_within
 from functions.core.http.auth import Caller, Role
 from functions.tickets.clock import Clock
+from functions.tickets.evidence import MAX_PER_TICKET, check_cited, parse_request, type_of_key
 from functions.tickets.rules import (
     CATEGORIES,
     STAGE_OF_ACTION,
@@ -35,6 +37,12 @@ from functions.tickets.store import DynamoCalendar, DynamoTickets, StoredTicket,
 from functions.tickets.workflow import EVIDENCE_URL_SECONDS, EvidenceUploads, StepFunctionsWorkflow
 
 logger = logging.getLogger("haochaping.tickets")
+
+# A ticket takes evidence until it is appealed or replied: what the appeal and the reply cite.
+EVIDENCE_STATUSES = frozenset({Status.OPEN, Status.CONTACTED, Status.RECTIFYING})
+
+# The longest deadline any province sets is 15 working days; a year's worth is the documented bound.
+MAX_WORKING_DAYS = 366
 
 
 class DirectoryReader(Protocol):
@@ -68,20 +76,12 @@ class TicketService:
         )
 
     def due(self, start: str | None, working_days: str | None) -> Due:
-        errors = {}
-        moment = None
-        try:
-            moment = datetime.fromisoformat(start or "")
-            if moment.tzinfo is None:
-                errors["from"] = "needs a UTC offset, e.g. 2026-09-30T17:00:00+08:00"
-        except ValueError:
-            errors["from"] = "an ISO 8601 time with offset, e.g. 2026-09-30T17:00:00+08:00"
-        if not (working_days or "").isdigit():
-            errors["working_days"] = "an integer from 1 to 366"
-        if errors:
-            raise ValidationFailed(errors)
-        assert moment is not None and working_days is not None
-        return self.calendar().due(moment, int(working_days))
+        problems = Problems()
+        moment = problems.check(parse_time, start or "", "from")
+        days = problems.check(parse_int, working_days or "", "working_days", 1, MAX_WORKING_DAYS)
+        problems.raise_any()
+        assert moment is not None and days is not None
+        return self.calendar().due(moment, days)
 
     def year(self, number: int) -> YearCalendar:
         return self.calendar().year(number)
@@ -91,7 +91,7 @@ class TicketService:
         running executions re-enter their waits with the new timeouts."""
         if caller.role is not Role.ADMIN:
             raise Forbidden("loading a calendar needs an admin token")
-        schedule = parse_year_upload(number, body)
+        schedule = parse_year_upload(number, body, statutory_days(number))
         self.calendars.put(schedule, self.wall_clock().isoformat())
         return {**schedule.as_dict(), "rescheduled": self.reschedule_open_tickets()}
 
@@ -161,16 +161,7 @@ class TicketService:
             calendar,
         )
         step = self._step(ticket)
-        execution_input = json.dumps(
-            {
-                "ticket_id": ticket_id,
-                "rating_id": rating.rating_id,
-                "department": department,
-                "supervisor": supervisor,
-                "step": step,
-            },
-            sort_keys=True,
-        )
+        execution_input = _execution_input(ticket, step)
         stored, created = self.store.create(ticket, execution_input, _wait_item(step))
         if stored.execution_arn:
             return ticket_id  # a duplicate delivery of a ticket fully opened
@@ -215,26 +206,45 @@ class TicketService:
         if self.workflow.succeed(token, stored.signals[stage]):
             self.store.clear_signal(stored.ticket.ticket_id, stage, token)
 
+    def resume(self, ticket_id: str) -> dict[str, Any]:
+        """Runs a stalled ticket's workflow again (python -m functions.tickets.resume): a new execution,
+        named `<rating_id>-r<n>`, waits for the ticket's current stage with deadlines counted from now;
+        an action the department took meanwhile is already in the ticket's status. Refused while the
+        ticket's execution still runs or after it ended well."""
+        stored = self.store.get(ticket_id)
+        ticket = stored.ticket
+        if ticket.stage is None:
+            raise IllegalTransition(f"{ticket_id} is {ticket.status.value}: nothing to resume")
+        if stored.stalled is None and stored.execution_arn:
+            status = self.workflow.status(stored.execution_arn)
+            if status in ("RUNNING", "SUCCEEDED"):
+                raise IllegalTransition(f"{ticket_id}'s workflow is {status.lower()}, not stalled")
+        resumes = stored.resumes + 1
+        step = self._step(ticket)
+        arn = self.workflow.start(f"{ticket.rating_id}-r{resumes}", _execution_input(ticket, step))
+        self.store.record_resumed(ticket_id, arn, resumes, _wait_item(step))
+        logger.info("ticket resumed", extra={"ticket_id": ticket_id, "resumes": resumes})
+        return {"ticket_id": ticket_id, "execution_arn": arn, "stage": step["stage"], "resumes": resumes}
+
     # --- people -----------------------------------------------------------------------------------
 
     def get(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
         actor = self._actor(caller)
-        stored = self.store.get(ticket_id)
-        if not may_read(stored.ticket, actor, is_within):
-            raise Forbidden("this ticket is outside your scope")
-        return ticket_view(stored.ticket, self.store.trail(ticket_id))
+        stored = self._readable_stored(ticket_id, actor)
+        return {**ticket_view(stored.ticket, self.store.trail(ticket_id)), "stalled": stored.stalled}
 
     def list(
         self, caller: Caller, department: str | None, status: str | None, overdue: str | None
     ) -> dict[str, Any]:
         actor = self._actor(caller)
-        errors = {}
-        if status is not None and status not in {s.value for s in Status}:
-            errors["status"] = f"one of {', '.join(s.value for s in Status)}"
-        if overdue not in (None, "true", "false"):
-            errors["overdue"] = "true or false"
-        if errors:
-            raise ValidationFailed(errors)
+        problems = Problems()
+        if status is not None:
+            problems.check(parse_choice, status, "status", [s.value for s in Status])
+        if overdue is not None:
+            problems.check(parse_flag, overdue, "overdue")
+        if department is not None:
+            problems.check(parse_code, department, "department")
+        problems.raise_any()
         if actor.role == "department":
             if department not in (None, actor.scope):
                 raise Forbidden("a department sees its own tickets only")
@@ -255,9 +265,13 @@ class TicketService:
 
     def act(self, ticket_id: str, action: str, body: Any, caller: Caller) -> dict[str, Any]:
         actor = self._actor(caller)
-        stored = self.store.get(ticket_id)
+        ticket = self._readable(ticket_id, actor)
         now = self.clock.now()
-        transition = apply_action(stored.ticket, action, body, actor, now, is_within)
+        transition = apply_action(ticket, action, body, actor, now, is_within)
+        cited = transition.entry.get("evidence") or []
+        if cited:
+            # Checked once the action is otherwise valid: each key names one uploaded file of its type.
+            transition.entry["evidence_versions"] = check_cited({k: self.evidence.inspect(k) for k in cited})
         after = transition.after
         step = None if transition.end else self._step(after)
         output = dumps({"end": transition.end, "step": step})
@@ -272,15 +286,53 @@ class TicketService:
             self._publish("closed", after, STAGE_OF_ACTION[action], None)
         return ticket_view(after, self.store.trail(ticket_id))
 
-    def issue_evidence(self, ticket_id: str, caller: Caller) -> dict[str, Any]:
+    def issue_evidence(self, ticket_id: str, body: Any, caller: Caller) -> dict[str, Any]:
+        """A pre-signed POST form for one evidence file (functions.tickets.evidence says what is taken)."""
         actor = self._actor(caller)
-        stored = self.store.get(ticket_id)
-        ticket = stored.ticket
+        ticket = self._readable(ticket_id, actor)
         if actor.role != "admin" and (actor.role != "department" or actor.scope != ticket.department):
             raise Forbidden("evidence is uploaded by the ticket's department")
-        key = f"tickets/{ticket_id}/{uuid.uuid4().hex}"
-        self.store.add_evidence(ticket_id, key)
-        return {"key": key, "upload_url": self.evidence.upload_url(key), "expires_in": EVIDENCE_URL_SECONDS}
+        request = parse_request(body)
+        if ticket.status not in EVIDENCE_STATUSES:
+            raise IllegalTransition(f"a ticket that is {ticket.status.value} takes no more evidence")
+        key = f"tickets/{ticket_id}/{uuid.uuid4().hex}.{request.extension}"
+        self.store.add_evidence(ticket_id, key, (s.value for s in EVIDENCE_STATUSES), MAX_PER_TICKET)
+        return {
+            "key": key,
+            "upload": self.evidence.upload_form(key, request.content_type, request.size),
+            "expires_in": EVIDENCE_URL_SECONDS,
+        }
+
+    def evidence_download(self, ticket_id: str, file_name: str, caller: Caller) -> dict[str, Any]:
+        """A download of a file the trail cites, for people who may read the ticket."""
+        actor = self._actor(caller)
+        self._readable(ticket_id, actor)
+        key = f"tickets/{ticket_id}/{file_name}"
+        for entry in self.store.trail(ticket_id):
+            version = (entry.get("evidence_versions") or {}).get(key)
+            content_type = type_of_key(key)
+            if version and content_type:
+                return {
+                    "key": key,
+                    "url": self.evidence.download_url(key, version, content_type),
+                    "content_type": content_type,
+                    "expires_in": EVIDENCE_URL_SECONDS,
+                }
+        raise NotFound("no evidence file of that name is cited by this ticket")
+
+    def _readable(self, ticket_id: str, actor: Actor) -> Ticket:
+        return self._readable_stored(ticket_id, actor).ticket
+
+    def _readable_stored(self, ticket_id: str, actor: Actor) -> StoredTicket:
+        """The ticket, if the actor may read it. Another scope's ticket is answered as one that does not
+        exist (404 both ways), so that nobody learns which ticket ids exist outside their scope."""
+        try:
+            stored = self.store.get(ticket_id)
+        except NotFound:
+            raise NotFound("no such ticket in your scope") from None
+        if not may_read(stored.ticket, actor, is_within):
+            raise NotFound("no such ticket in your scope")
+        return stored
 
     def _actor(self, caller: Caller) -> Actor:
         if caller.role is None:
@@ -303,6 +355,20 @@ class TicketService:
                 "due": due.isoformat() if due else None,
             }
         )
+
+
+def _execution_input(ticket: Ticket, step: dict[str, Any]) -> str:
+    """A ticket execution's input (statemachines/ticket.asl.json)."""
+    return json.dumps(
+        {
+            "ticket_id": ticket.ticket_id,
+            "rating_id": ticket.rating_id,
+            "department": ticket.department,
+            "supervisor": ticket.supervisor,
+            "step": step,
+        },
+        sort_keys=True,
+    )
 
 
 def _wait_item(step: dict[str, Any] | None) -> dict[str, Any]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from functions.core.domain.calendar import OFFICIAL, YearCalendar
-from functions.core.domain.errors import IllegalTransition, NotFound
+from functions.core.domain.errors import Conflict, IllegalTransition, NotFound
 from functions.tickets.rules import Status, Ticket, Transition
 
 _serializer = TypeSerializer()
@@ -88,7 +88,15 @@ class StoredTicket:
         plain = _from(
             {
                 k: raw[k]
-                for k in ("execution_arn", "execution_input", "task_token", "task_stage", "signals")
+                for k in (
+                    "execution_arn",
+                    "execution_input",
+                    "task_token",
+                    "task_stage",
+                    "signals",
+                    "stalled",
+                    "resumes",
+                )
                 if k in raw
             }
         )
@@ -98,6 +106,10 @@ class StoredTicket:
         self.task_stage: str | None = plain.get("task_stage")
         # stage -> the output its action hands to the workflow, until the workflow has taken it
         self.signals: dict[str, str] = dict(plain.get("signals") or {})
+        # Set by the state machine when a service call still failed after its retries
+        # ({"error", "at", "execution"}); cleared when the ticket's workflow is resumed.
+        self.stalled: dict[str, str] | None = plain.get("stalled")
+        self.resumes: int = int(plain.get("resumes") or 0)
 
 
 class DynamoTickets:
@@ -198,13 +210,49 @@ class DynamoTickets:
         except self._client.exceptions.TransactionCanceledException:
             raise IllegalTransition("the ticket changed meanwhile; read it again") from None
 
-    def add_evidence(self, ticket_id: str, key: str) -> None:
+    def add_evidence(self, ticket_id: str, key: str, statuses: Iterable[str], limit: int) -> None:
+        """Issues one more key, in the same conditional write that checks the ticket takes evidence and
+        has fewer than `limit` keys (two concurrent requests cannot both take the last one)."""
+        allowed = sorted(statuses)
+        try:
+            self._client.update_item(
+                TableName=self._tickets,
+                Key={"ticket_id": {"S": ticket_id}},
+                UpdateExpression="ADD evidence_issued :k",
+                ConditionExpression=(
+                    "attribute_exists(ticket_id) AND #s IN ("
+                    + ", ".join(f":s{i}" for i in range(len(allowed)))
+                    + ") AND (attribute_not_exists(evidence_issued) OR size(evidence_issued) < :limit)"
+                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":k": {"SS": [key]},
+                    ":limit": {"N": str(limit)},
+                    **{f":s{i}": {"S": status} for i, status in enumerate(allowed)},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise Conflict(
+                f"this ticket has {limit} evidence files already, or no longer takes evidence"
+            ) from None
+
+    def record_resumed(self, ticket_id: str, execution_arn: str, resumes: int, wait: dict[str, Any]) -> None:
+        """The ticket's workflow runs again in a new execution: the stall, the dead task's token and the
+        signals it never took are cleared (the new execution waits for the ticket's current stage)."""
         self._client.update_item(
             TableName=self._tickets,
             Key={"ticket_id": {"S": ticket_id}},
-            UpdateExpression="ADD evidence_issued :k",
-            ConditionExpression="attribute_exists(ticket_id)",
-            ExpressionAttributeValues={":k": {"SS": [key]}},
+            UpdateExpression="SET execution_arn = :a, resumes = :n, #wait = :w, signals = :none "
+            "REMOVE stalled, task_token, task_stage",
+            ConditionExpression="attribute_exists(ticket_id) AND "
+            "(attribute_not_exists(resumes) OR resumes < :n)",
+            ExpressionAttributeNames={"#wait": "wait"},
+            ExpressionAttributeValues={
+                ":a": {"S": execution_arn},
+                ":n": {"N": str(resumes)},
+                ":w": _to(wait),
+                ":none": {"M": {}},
+            },
         )
 
     def set_token(self, ticket_id: str, stage: str, token: str, entered: str) -> StoredTicket | None:

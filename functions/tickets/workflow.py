@@ -8,6 +8,8 @@ import json
 import logging
 from typing import Any
 
+from functions.tickets.evidence import SIGNATURE_BYTES, StoredFile, download_name
+
 logger = logging.getLogger("haochaping.tickets")
 
 EVIDENCE_URL_SECONDS = 900
@@ -34,6 +36,9 @@ class StepFunctionsWorkflow:
             arn = self.execution_arn(name)
             self._sfn.describe_execution(executionArn=arn)  # it exists: this raises otherwise
             return arn
+
+    def status(self, execution_arn: str) -> str:
+        return str(self._sfn.describe_execution(executionArn=execution_arn)["status"])
 
     def execution_arn(self, name: str) -> str:
         prefix, _, machine = self._state_machine.rpartition(":stateMachine:")
@@ -66,13 +71,57 @@ class StepFunctionsWorkflow:
 
 
 class EvidenceUploads:
+    """The evidence bucket (versioned): pre-signed POST forms whose policy S3 enforces, what a cited key
+    holds, and pre-signed downloads of a cited version."""
+
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
 
-    def upload_url(self, key: str) -> str:
+    def upload_form(self, key: str, content_type: str, size: int) -> dict[str, Any]:
+        """{"url", "fields"}: a form for one file of exactly this key and type, of at most `size`
+        bytes; S3 refuses any other key, type or size (boto3 adds the bucket and key conditions)."""
+        form = self._s3.generate_presigned_post(
+            self._bucket,
+            key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
+            ExpiresIn=EVIDENCE_URL_SECONDS,
+        )
+        return {"url": str(form["url"]), "fields": dict(form["fields"])}
+
+    def inspect(self, key: str) -> StoredFile | None:
+        """What the key holds: None if nothing was ever uploaded there."""
+        listed = self._s3.list_object_versions(Bucket=self._bucket, Prefix=key, MaxKeys=10)
+        versions = [v for v in listed.get("Versions", []) if v["Key"] == key]
+        if not versions:
+            return None
+        newest = next((v for v in versions if v.get("IsLatest")), versions[0])
+        version_id = str(newest.get("VersionId") or "null")
+        head = self._s3.head_object(Bucket=self._bucket, Key=key, VersionId=version_id)
+        first = self._s3.get_object(
+            Bucket=self._bucket, Key=key, VersionId=version_id, Range=f"bytes=0-{SIGNATURE_BYTES - 1}"
+        )
+        return StoredFile(
+            versions=len(versions),
+            version_id=version_id,
+            content_type=str(head.get("ContentType") or ""),
+            size=int(head.get("ContentLength") or 0),
+            head=first["Body"].read(),
+        )
+
+    def download_url(self, key: str, version_id: str, content_type: str) -> str:
+        """A download of the cited version: saved as a file, never rendered as a page."""
         return str(
             self._s3.generate_presigned_url(
-                "put_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=EVIDENCE_URL_SECONDS
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "VersionId": version_id,
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": f'attachment; filename="{download_name(key)}"',
+                },
+                ExpiresIn=EVIDENCE_URL_SECONDS,
             )
         )

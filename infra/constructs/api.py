@@ -259,13 +259,13 @@ class Api(Construct):
                 "authorizer": self.channel_authorizer,
                 "api_key_required": True,
             }
-        if route.access == "channel_or_person":
+        if route.access in ("channel_or_person", "channel_or_device"):
             return {
                 "authorization_type": apigateway.AuthorizationType.CUSTOM,
                 "authorizer": self.channel_or_person_authorizer,
                 "api_key_required": True,
             }
-        if route.access == "person":
+        if route.access in ("person", "device"):
             return {"authorization_type": apigateway.AuthorizationType.CUSTOM, "authorizer": self.authorizer}
         raise ValueError(f"route {route.method} {route.path} has access {route.access!r}, not deployable")
 

@@ -206,7 +206,24 @@ class Functions(Construct):
             # SNS SMS publishes to a phone number, which has no ARN: the action alone is grantable.
             role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
         for bucket in needs.buckets:
-            res["buckets"][bucket].grant_put(role)  # type: ignore[attr-defined]
+            target = res["buckets"][bucket]
+            target.grant_put(role)  # type: ignore[attr-defined]
+            # A cited evidence file is checked (its versions, type, size, first bytes) and served as a
+            # pre-signed download of that version: read by exact action, never list or delete.
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:GetObjectVersion"],
+                    resources=[target.arn_for_objects("*")],  # type: ignore[attr-defined]
+                )
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:ListBucketVersions"],
+                    resources=[target.bucket_arn],  # type: ignore[attr-defined]
+                )
+            )
+            if target.encryption_key is not None:  # type: ignore[attr-defined]
+                target.encryption_key.grant_decrypt(role)  # type: ignore[attr-defined]
         self.functions[name] = fn
         return fn
 
@@ -251,6 +268,10 @@ class Functions(Construct):
                 tumbling_window=Duration.seconds(source.tumbling_window_seconds)
                 if source.tumbling_window_seconds
                 else None,
+                max_batching_window=Duration.seconds(source.batching_window_seconds)
+                if source.batching_window_seconds
+                else None,
+                filters=[{"pattern": json.dumps(f, ensure_ascii=False)} for f in source.filters] or None,
                 on_failure=sources.SqsDlq(failure_queue),
             )
             table.grant_stream_read(fn)

@@ -131,6 +131,16 @@ class Messaging(Construct):
                 server_access_logs_bucket=self.access_logs,
                 server_access_logs_prefix=f"{name}/",
                 removal_policy=RemovalPolicy.RETAIN,
+                # The console's page uploads evidence straight to its pre-signed URLs (another origin):
+                # the signature, not the origin, is what authorises a write.
+                cors=[
+                    s3.CorsRule(
+                        allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST],
+                        allowed_origins=["*"],
+                        allowed_headers=["*"],
+                        max_age=3000,
+                    )
+                ],
             )
             for name in topology.BUCKETS
         }

@@ -35,6 +35,11 @@ EXPORT_UNACKNOWLEDGED = "ExportUnacknowledged"
 EXPORT_UNACKNOWLEDGED_LOG = "export unacknowledged after T+1"
 # Derived from the rate function's "rating accepted" log line (which carries `good`), without dimension:
 # the ratio of the two is the province's bad rate.
+# One per execution that entered a Fail state, from the state machine's own log (`FailStateEntered`
+# events are logged at level ALL, without execution data): the ticket ASL's only Fail state is
+# `Stalled`, entered when a service call still failed after its retries.
+TICKET_STALLED = "TicketStalled"
+RESUME_COMMAND = "python -m functions.tickets.resume <ticket_id>"
 RATINGS_ALL = "RatingsAll"
 RATINGS_BAD = "RatingsBad"
 
@@ -57,9 +62,11 @@ class Monitoring(Construct):
         machines: Mapping[str, sfn.IStateMachine],
         rating_log_group: logs.ILogGroup | None,
         ticket_events_log_group: logs.ILogGroup | None = None,
+        machine_log_groups: Mapping[str, logs.ILogGroup] | None = None,
         export_log_group: logs.ILogGroup | None = None,
     ) -> None:
         super().__init__(scope, cid)
+        self._machine_log_groups = dict(machine_log_groups or {})
         self.alarm_topic = sns.Topic(
             self, "AlarmTopic", topic_name=f"{prefix}-alarms", master_key=key, enforce_ssl=True
         )
@@ -187,6 +194,31 @@ class Monitoring(Construct):
             ],
         )
 
+    def _log_count(
+        self,
+        metric_name: str,
+        log_group: logs.ILogGroup | None,
+        pattern: str,
+        period: Duration,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric without dimension counting the log lines that match `pattern` (no filter when the
+        log group is absent: the metric then stays empty and never alarms)."""
+        if log_group is not None:
+            logs.MetricFilter(
+                self,
+                f"{metric_name}Filter",
+                log_group=log_group,
+                filter_pattern=logs.FilterPattern.literal(pattern),
+                metric_namespace=NAMESPACE,
+                metric_name=metric_name,
+                metric_value="1",
+                default_value=0,
+            )
+        return cloudwatch.Metric(
+            namespace=NAMESPACE, metric_name=metric_name, statistic="Sum", period=period, label=label
+        )
+
     def _business(
         self,
         prefix: str,
@@ -194,63 +226,44 @@ class Monitoring(Construct):
         rating_log_group: logs.ILogGroup | None,
         ticket_events_log_group: logs.ILogGroup | None,
     ) -> None:
-        if ticket_events_log_group is not None:
-            logs.MetricFilter(
-                self,
-                "TicketOverdueFilter",
-                log_group=ticket_events_log_group,
-                filter_pattern=logs.FilterPattern.literal('"ticket event" "escalated"'),
-                metric_namespace=NAMESPACE,
-                metric_name=TICKET_OVERDUE,
-                metric_value="1",
-                default_value=0,
-            )
-        overdue = cloudwatch.Metric(
-            namespace=NAMESPACE,
-            metric_name=TICKET_OVERDUE,
-            statistic="Sum",
-            period=Duration.hours(1),
-            label="tickets overdue",
+        overdue = self._log_count(
+            TICKET_OVERDUE,
+            ticket_events_log_group,
+            '"ticket event" "escalated"',
+            Duration.hours(1),
+            "tickets overdue",
         )
-        groups = [
-            mc.CustomMetricGroup(
-                title="Tickets",
-                metrics=[
-                    mc.CustomMetricWithAlarm(
-                        metric=overdue,
-                        alarm_friendly_name="tickets-overdue",
-                        add_alarm={
-                            "Warning": mc.CustomThreshold(
-                                threshold=0,
-                                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                                treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
-                            )
-                        },
-                    )
-                ],
+        ticket_metrics: list[object] = [_any_alarm(overdue, "tickets-overdue", "Warning")]
+        machine_log = self._machine_log_groups.get("ticket")
+        if machine_log is not None:
+            stalled = self._log_count(
+                TICKET_STALLED,
+                machine_log,
+                '{ $.type = "FailStateEntered" }',
+                Duration.minutes(5),
+                "tickets stalled",
             )
-        ]
-        if rating_log_group is not None:
-            for metric_name, pattern in (
-                (RATINGS_ALL, '{ $.message = "rating accepted" }'),
-                (RATINGS_BAD, '{ ($.message = "rating accepted") && ($.good IS FALSE) }'),
-            ):
-                logs.MetricFilter(
-                    self,
-                    f"{metric_name}Filter",
-                    log_group=rating_log_group,
-                    filter_pattern=logs.FilterPattern.literal(pattern),
-                    metric_namespace=NAMESPACE,
-                    metric_name=metric_name,
-                    metric_value="1",
-                    default_value=0,
+            ticket_metrics.append(
+                _any_alarm(
+                    stalled,
+                    "tickets-stalled",
+                    "Critical",
+                    "A ticket's workflow stopped: a DynamoDB, SNS or SQS call still failed after its "
+                    "retries. The ticket shows `stalled` (GET /v1/tickets/{id}); once the cause is fixed, "
+                    f"run `{RESUME_COMMAND}` (README, A ticket's closed loop).",
                 )
-            hour = Duration.hours(1)
-            everything = cloudwatch.Metric(
-                namespace=NAMESPACE, metric_name=RATINGS_ALL, statistic="Sum", period=hour
             )
-            bad = cloudwatch.Metric(
-                namespace=NAMESPACE, metric_name=RATINGS_BAD, statistic="Sum", period=hour
+        groups = [mc.CustomMetricGroup(title="Tickets", metrics=ticket_metrics)]
+        if rating_log_group is not None:
+            hour = Duration.hours(1)
+            everything = self._log_count(
+                RATINGS_ALL, rating_log_group, '{ $.message = "rating accepted" }', hour
+            )
+            bad = self._log_count(
+                RATINGS_BAD,
+                rating_log_group,
+                '{ ($.message = "rating accepted") && ($.good IS FALSE) }',
+                hour,
             )
             # The share of bad ratings in the hour, counted only when there are enough ratings to mean
             # something (otherwise 0, which never alarms).
@@ -285,3 +298,21 @@ class Monitoring(Construct):
             human_readable_name=f"{prefix}: tickets and ratings",
             metric_groups=groups,
         )
+
+
+def _any_alarm(
+    metric: cloudwatch.Metric, name: str, severity: str, description: str | None = None
+) -> mc.CustomMetricWithAlarm:
+    """An alarm on any count above zero in a period (no data: not breaching)."""
+    return mc.CustomMetricWithAlarm(
+        metric=metric,
+        alarm_friendly_name=name,
+        add_alarm={
+            severity: mc.CustomThreshold(
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                additional_description=description,
+            )
+        },
+    )

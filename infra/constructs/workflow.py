@@ -69,6 +69,7 @@ class Workflow(Construct):
     ) -> None:
         super().__init__(scope, cid)
         self.machines: dict[str, sfn.StateMachine] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
         for machine in topology.STATE_MACHINES:
             role = iam.Role(
                 self,
@@ -106,6 +107,7 @@ class Workflow(Construct):
             )
             grant(role, needs_of(machine), tables=tables, topics=topics, queues=queues)
             self.machines[machine.name] = state_machine
+            self.log_groups[machine.name] = log_group
 
 
 def grant(

@@ -53,6 +53,8 @@ _TEXTUAL_TYPES = frozenset(
 _ERROR_HEADERS = (("Content-Type", "application/json"),)
 
 Response = tuple[int, list[tuple[str, str]], bytes]
+# method, path, query string, headers, body → an HTTP answer (infra.local.oidc.LocalOidc.handle)
+LocalService = Callable[[str, str, str, list[tuple[str, str]], bytes], Response]
 
 
 def partition_for(region: str) -> str:
@@ -251,6 +253,7 @@ class LocalApiGateway:
         api_keys: Mapping[str, str] | None = None,
         authorizer: Callable[[dict[str, Any], Any], Any] | None = None,
         documents: Mapping[str, bytes] | None = None,
+        services: Mapping[str, LocalService] | None = None,
     ) -> None:
         """`apps`: function name → app (or apps named by their app_name). The routes served are
         `topology.routes_of(apps, include_local=True)`: the same derivation that tells the CDK app what
@@ -265,6 +268,7 @@ class LocalApiGateway:
         self._api_keys = dict(api_keys or {})
         self._authorizer = authorizer
         self._documents = dict(documents or {})
+        self._services = dict(services or {})
         self._stage = stage
         self._region = region or default_region()
         self._memory_limit_in_mb = memory_limit_in_mb
@@ -314,6 +318,9 @@ class LocalApiGateway:
         if method == "GET" and path in self._documents:
             document = self._documents[path]
             return 200, [*_ERROR_HEADERS, ("Content-Length", str(len(document)))], document
+        for prefix, service in self._services.items():
+            if path.startswith(prefix):
+                return service(method, path, query, header_pairs, body)
         match = self._match(path)
         if match is None:
             return _error(404, "not_found", f"no route for {method} {path}")
@@ -362,7 +369,8 @@ class LocalApiGateway:
         if access in (Access.PUBLIC, Access.LOCAL):
             return None
         has_token = any(name.lower() == "authorization" for name in event["headers"])
-        if access is Access.PERSON or (access is Access.CHANNEL_OR_PERSON and has_token):
+        either = (Access.CHANNEL_OR_PERSON, Access.CHANNEL_OR_DEVICE)
+        if access in (Access.PERSON, Access.DEVICE) or (access in either and has_token):
             return self._authorize(event)
         return self._check_api_key(event)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from infra.local.emulator import ACTIVITY, wakes_installed
 from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext, default_region
 
 logger = logging.getLogger("haochaping.local.pollers")
@@ -63,39 +64,80 @@ def _failed_identifiers(response: Any, known: set[str]) -> list[str]:
     return identifiers
 
 
-class _PollingThread:
-    """A stoppable daemon loop around ``poll_once`` that logs and survives every error."""
+# How long an idle poller sleeps at most between two polls. Where the embedded AWS wakes pollers
+# (emulator.install() ran: the local stack, the benchmarks) a poll that finds something is never
+# left waiting, so the cap only bounds a missed wake-up; without wake-ups (a test's plain moto) it
+# bounds how late a record is seen.
+MAX_IDLE_WITH_WAKE_UPS = 30.0
+MAX_IDLE_INTERVAL = 2.0
 
-    def __init__(self, name: str, poll_once: Callable[[], int], poll_interval: float) -> None:
+
+class _PollingThread:
+    """A stoppable daemon loop around ``poll_once`` that logs and survives every error.
+
+    It drains a backlog without pausing. When a poll finds nothing it sleeps, doubling the sleep
+    from `poll_interval` fourfold up to `max_idle_interval`, and wakes at once when the embedded AWS notifies
+    a write to `wake_on` (emulator.ACTIVITY): an idle stack costs a few polls a second in all, and a
+    record is still delivered within milliseconds. `min_interval` spaces polls even when woken
+    (schedules: never more often than their period)."""
+
+    def __init__(
+        self,
+        name: str,
+        poll_once: Callable[[], int],
+        poll_interval: float,
+        *,
+        wake_on: str | None = None,
+        max_idle_interval: float | None = None,
+        min_interval: float = 0.0,
+    ) -> None:
+        if max_idle_interval is None:
+            max_idle_interval = MAX_IDLE_WITH_WAKE_UPS if wakes_installed() else MAX_IDLE_INTERVAL
         self._name = name
         self._poll_once = poll_once
         self._poll_interval = poll_interval
+        self._max_idle = max(poll_interval, max_idle_interval)
+        self._min_interval = min_interval
+        self._wake_on = wake_on
         self._stop = threading.Event()
+        self._woken = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
+        if self._wake_on is not None:
+            ACTIVITY.listen(self._wake_on, self._woken)
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float) -> None:
         self._stop.set()
+        self._woken.set()
+        if self._wake_on is not None:
+            ACTIVITY.forget(self._wake_on, self._woken)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
     def _run(self) -> None:
+        idle = self._poll_interval
         while not self._stop.is_set():
+            # Cleared before the poll: a write during it wakes the next wait rather than being missed.
+            self._woken.clear()
             try:
                 delivered = self._poll_once()
             except Exception:
                 logger.exception("%s: polling failed; retrying", self._name)
                 delivered = 0
-            # Drain a backlog without pausing; wait only when there was nothing to deliver.
-            if delivered == 0:
-                self._stop.wait(self._poll_interval)
+            if self._min_interval and self._stop.wait(self._min_interval):
+                return
+            if delivered:
+                idle = self._poll_interval
+                continue
+            woken = self._woken.wait(idle)
+            idle = self._poll_interval if woken else min(idle * 4, self._max_idle)
 
 
 def _binary_as_base64(value: Any) -> str:
@@ -144,6 +186,7 @@ class DynamoDBStreamPoller:
         max_retry_attempts: int = 3,
         on_failure: Callable[[dict], None] | None = None,
         poll_interval: float = 0.1,
+        max_idle_interval: float | None = None,
         starting_position: str = "TRIM_HORIZON",
         tumbling_window_seconds: int = 0,
     ) -> None:
@@ -169,7 +212,13 @@ class DynamoDBStreamPoller:
         self._shards: dict[str, _ShardState] = {}
         self._initial_discovery_done = False
         self._lock = threading.Lock()
-        self._thread = _PollingThread(f"ddb-stream-poller-{function_name}", self.poll_once, poll_interval)
+        self._thread = _PollingThread(
+            f"ddb-stream-poller-{function_name}",
+            self.poll_once,
+            poll_interval,
+            wake_on=stream_arn,
+            max_idle_interval=max_idle_interval,
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -416,6 +465,7 @@ class SQSPoller:
         function_name: str,
         batch_size: int = 10,
         poll_interval: float = 0.1,
+        max_idle_interval: float | None = None,
         wait_time_seconds: int = 0,
     ) -> None:
         if not 1 <= batch_size <= 10_000:
@@ -429,7 +479,13 @@ class SQSPoller:
         self._batch_size = batch_size
         self._wait_time_seconds = wait_time_seconds
         self._lock = threading.Lock()
-        self._thread = _PollingThread(f"sqs-poller-{function_name}", self.poll_once, poll_interval)
+        self._thread = _PollingThread(
+            f"sqs-poller-{function_name}",
+            self.poll_once,
+            poll_interval,
+            wake_on=queue_arn,
+            max_idle_interval=max_idle_interval,
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -540,15 +596,46 @@ def _base64_binaries(value: Any) -> Any:
     return value
 
 
+def run_scheduled(handler: Handler, function_name: str) -> Any:
+    """One invocation as EventBridge makes it: a Scheduled Event; the handler's result, or its error."""
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": [],
+        "detail": {},
+    }
+    return handler(event, LambdaContext(function_name, region=default_region()))
+
+
 class SchedulePoller:
     """Like an EventBridge schedule invoking a function: the handler gets a Scheduled Event every
-    `every` seconds (locally far more often than deployed, so that waits in tests stay short)."""
+    `every` seconds (locally far more often than deployed, so that waits in tests stay short) while
+    the stack is busy. When nothing has happened since its last run (no request, no write), it runs
+    ever less often, down to once every `max_idle_interval` seconds (still more often than deployed),
+    and runs again as soon as anything happens."""
 
-    def __init__(self, handler: Handler, *, function_name: str, every: float = 1.0) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        function_name: str,
+        every: float = 1.0,
+        max_idle_interval: float = 60.0,
+    ) -> None:
         self._handler = handler
         self._function_name = function_name
         self._every = every
-        self._thread = _PollingThread(f"schedule-{function_name}", self.poll_once, every)
+        self._thread = _PollingThread(
+            f"schedule-{function_name}",
+            self.poll_once,
+            every,
+            wake_on=ACTIVITY.ANY,
+            max_idle_interval=max_idle_interval,
+            min_interval=every,
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -557,17 +644,8 @@ class SchedulePoller:
         self._thread.stop(timeout)
 
     def poll_once(self) -> int:
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "resources": [],
-            "detail": {},
-        }
         try:
-            self._handler(event, LambdaContext(self._function_name, region=default_region()))
+            run_scheduled(self._handler, self._function_name)
         except Exception:
             logger.exception("%s: scheduled invocation failed", self._function_name)
         return 0  # wait `every` seconds before the next one

@@ -21,10 +21,13 @@ from typing import Any
 
 from functions.export.targets import targets_to_json
 from infra import topology
-from infra.local import emulator, schedules
+from infra.local import emulator
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
+from infra.local.oidc import PREFIX as OIDC_PREFIX
+from infra.local.oidc import console_environment, for_stack
 from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
+from infra.local.schedules import schedules_app
 from infra.provinces import DEPLOYMENTS, PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
@@ -173,19 +176,41 @@ def start(
 
     # Functions build their clients and settings from the environment on first use, as in Lambda.
     _forget_functions_state()
-    apps = {function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS}
-    # The scheduled jobs, listed and run on demand (GET /local/schedules, POST /local/schedules/{name}).
-    apps[schedules.NAME] = schedules.app
+    apps: dict[str, Any] = {
+        function.name: topology.load(function.app) for function in topology.HTTP_FUNCTIONS
+    }
+    sources = list(topology.EVENT_SOURCES if event_sources is None else event_sources)
+    # GET /local/schedules, POST /local/schedules/{name}: the schedules among the event sources.
+    apps["local-schedules"] = schedules_app(sources, extra_handlers)
     if load_demo:
         _load_demo(province)
     api_keys = local_api_keys(previous_environment)
     identity = local_identity()
-    gateway = LocalApiGateway(
-        apps, api_keys=api_keys, documents={JWKS_PATH: json.dumps(identity.jwks).encode()}
+    gateways: list[LocalApiGateway] = []
+    channel_key = next(iter(api_keys))
+
+    def ask(path: str) -> int:
+        return gateways[0].handle("GET", path, {"x-api-key": channel_key}, b"")[0]
+
+    oidc = for_stack(
+        identity,
+        ask,
+        demo_directory_csv(province) if load_demo else "kind,code,name,parent\n",
+        token_seconds=float(previous_environment.get("LOCAL_TOKEN_SECONDS", "3600")),
     )
+    gateway = LocalApiGateway(
+        apps,
+        api_keys=api_keys,
+        documents={JWKS_PATH: json.dumps(identity.jwks).encode()},
+        services={OIDC_PREFIX: oidc.handle},
+    )
+    gateways.append(gateway)
+    _wake_schedules_on_requests(gateway)
     api = serve(gateway, host, port)
-    # The authorizer reads where the key set is on its first request, once the port is known.
+    # The authorizer reads where the key set is on its first request, once the port is known; the
+    # console where people sign in.
     os.environ.update(identity.environment(api.url))
+    os.environ.update(console_environment(oidc, api.url, endpoint))
     # The province's export targets, pointed at the local receivers once the port is known.
     os.environ["EXPORT_TARGETS"] = targets_to_json(local_export_targets(province, api.url))
     stack = LocalStack(
@@ -197,13 +222,25 @@ def start(
         resources=resources,
         previous_environment=previous_environment,
     )
-    stack.pollers = _start_pollers(
-        resources, topology.EVENT_SOURCES if event_sources is None else event_sources, extra_handlers or {}
-    )
+    stack.pollers = _start_pollers(resources, sources, extra_handlers or {})
     threading.Thread(
         target=_housekeeping, args=(stack.housekeeping,), name="moto-housekeeping", daemon=True
     ).start()
     return stack
+
+
+def _wake_schedules_on_requests(gateway: LocalApiGateway) -> None:
+    """Every request is activity: schedules that slowed down while the stack idled run again at once
+    (a request may have set what they look at, e.g. the SMS clock of PUT /local/sms/clock)."""
+    handle = gateway.handle
+
+    def handle_and_wake(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handle(*args, **kwargs)
+        finally:
+            emulator.ACTIVITY.notify()
+
+    gateway.handle = handle_and_wake  # type: ignore[method-assign]
 
 
 def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:
@@ -281,6 +318,8 @@ def _create_resources() -> dict[str, str]:
     for bucket in topology.BUCKETS:
         name = f"{TABLE_PREFIX}-{bucket}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        # Versioned, as deployed (infra/constructs/messaging.py): a cited evidence file is one version.
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         resources[f"bucket:{bucket}"] = name
     _create_state_machines(resources)
     return resources

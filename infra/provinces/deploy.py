@@ -19,12 +19,15 @@ class PartitionFacts:
     xray_lambda: bool  # active tracing on Lambda
     waf_api_gateway: bool  # WAFv2 web ACLs on API Gateway REST stages
     cognito: bool  # Cognito user pools (not used: people authenticate with the province IdP's JWTs)
+    dns_suffix: str = "amazonaws.com"  # service endpoints' domain (S3's pre-signed upload URLs)
 
 
 PARTITIONS: dict[str, PartitionFacts] = {
     "aws": PartitionFacts(sns_sms=True, xray_lambda=True, waf_api_gateway=True, cognito=True),
     # Beijing and Ningxia: no SNS SMS, no X-Ray on Lambda, no Cognito; WAFv2 protects API Gateway there.
-    "aws-cn": PartitionFacts(sns_sms=False, xray_lambda=False, waf_api_gateway=True, cognito=False),
+    "aws-cn": PartitionFacts(
+        sns_sms=False, xray_lambda=False, waf_api_gateway=True, cognito=False, dns_suffix="amazonaws.com.cn"
+    ),
 }
 
 
@@ -49,6 +52,20 @@ class IdentityProvider:
     jwks_url: str
     issuer: str
     audience: str
+    # Where the console signs people in (OpenID Connect, authorization code with PKCE): the provider's
+    # endpoints (its discovery document names them) and the console's public client id there.
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    console_client_id: str = "console"
+
+    def console_environment(self) -> dict[str, str]:
+        """What the console function reads (functions/console/settings.py)."""
+        return {
+            "OIDC_ISSUER": self.issuer,
+            "OIDC_AUTHORIZATION_ENDPOINT": self.authorization_endpoint,
+            "OIDC_TOKEN_ENDPOINT": self.token_endpoint,
+            "OIDC_CLIENT_ID": self.console_client_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,11 @@ class DeployConfig:
             raise ValueError(f"partition {self.partition} has no SNS SMS: set an https sms_provider_url")
         if not self.identity.jwks_url.startswith("https://"):
             raise ValueError("the JWKS is fetched over HTTPS")
+        for endpoint in (self.identity.authorization_endpoint, self.identity.token_endpoint):
+            if not endpoint.startswith("https://"):
+                raise ValueError(
+                    "the console signs in over HTTPS: name the IdP's authorization and token endpoints"
+                )
 
     @property
     def facts(self) -> PartitionFacts:

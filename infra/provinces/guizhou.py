@@ -1,7 +1,33 @@
 """贵州省: the demo province. Scores and index prior follow Guizhou's published rule; deadlines the
-Jiangsu 2022 norm that DOMAIN.md takes as default; SMS texts are Guizhou's off-site rating (离场评价)."""
+Jiangsu 2022 norm that DOMAIN.md takes as default; SMS texts are Guizhou's off-site rating (离场评价).
 
-from functions.core.domain.province import Deadlines, IndexRule, ProvinceConfig, SmsTexts, TagSets
+Rules on ratings (API.md "Province rules on ratings" fixes the demo's settings), one of each:
+- reason: required. A bad rating names a bad tag or writes a comment (Shandong's interface rule
+  "差评必须勾选详情或填写文字评价", which the demo takes so that every ticket starts from a reason); over
+  SMS a bad digit alone gets one text asking for the words, and the rating waits for them.
+- rating period: 15 days after completion (办结), on every channel.
+- default rating: yes, when those 15 days pass unrated, at 5 (非常满意) and counted as good: the
+  common provincial practice of 超期未评价的视为满意 (a default rating is never a ticket, and is not an
+  active rating: the active rating rate leaves it out).
+- follow-up (追评): within 15 days of the rating it follows, and it replaces that rating in every figure
+  (so a person who rates a case rated by default within 15 days of the default has the last word).
+- sub-scores: GB/T 39734-2020's second-level indicators (二级指标), on site 服务效率, 服务水平, 服务态度
+  and online 办事效率, 办事指南精确度, 办事便捷度, 平台操作性 (整体满意度 is `satisfaction` itself).
+
+Tags: the bad ones are grouped by those same indicators, following the structure of GB/T 39734-2020
+appendix A (差评评价内容, 规范性), whose table of contents and indicator table are public (bzxz.net,
+github5.com/doc/18124 and the 好差评 评价内容标准 table reproduced at jiakaoti.com); the appendix's
+option texts themselves were not found in public sources, so the wording of each tag is ours."""
+
+from functions.core.domain.province import (
+    Deadlines,
+    IndexRule,
+    ProvinceConfig,
+    RatingRules,
+    SmsTexts,
+    SubScoreDimensions,
+    TagSets,
+)
 from functions.export.targets import national_gbt39046, provincial_interface
 from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
 
@@ -24,14 +50,38 @@ GUIZHOU = ProvinceConfig(
             "网上办理便捷",
         ),
         bad=(
+            # 服务态度 (on site)
             "服务态度生硬",
+            "推诿扯皮",
+            # 服务效率 / 办事效率
             "超过法定办理时间",
+            "排队时间长",
+            # 服务水平
             "多头跑",
             "与承诺不一致",
+            "一次性告知不到位",
+            # 办事指南精确度 (online)
             "办事指南有误",
+            # 办事便捷度
             "材料要求繁琐",
-            "排队时间长",
+            "重复提交材料",
+            # 平台操作性
             "系统操作不便",
+            "系统故障无法办理",
+        ),
+    ),
+    allow_follow_up=True,
+    ratings=RatingRules(
+        reason_required=True,
+        rating_period_days=15,
+        follow_up_days=15,
+        follow_up_replaces=True,
+        default_rating=True,
+        default_level=5,
+        default_counts_good=True,
+        sub_scores=SubScoreDimensions(
+            on_site=("efficiency", "service", "attitude"),
+            online=("efficiency", "guide", "convenience", "usability"),
         ),
     ),
     index=IndexRule(scores={5: 10, 4: 8, 3: 6, 2: 4, 1: 2}, initial=10.0, prior_weight=1.0),
@@ -47,7 +97,7 @@ GUIZHOU = ProvinceConfig(
         invitation="【贵州政务服务】您在{department}办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【贵州政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
-        thanks="【贵州政务服务】感谢您的评价！",
+        thanks="【贵州政务服务】感谢您对{item}（办件编号{case_no}）的评价！",
         opted_out="【贵州政务服务】您已退订评价短信。",
         expired="【贵州政务服务】该评价邀请已过期，如需评价请登录贵州政务服务网。",
         ticket_notice="【贵州政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
@@ -58,6 +108,7 @@ GUIZHOU = ProvinceConfig(
         more_pending="您还有{count}件办件待评价，请再回复数字评价{item}（办件编号{case_no}）。",
         escalation_notice="【贵州政务服务】差评工单{ticket_id}（{department}）已超期，请督办。",
         reminder_notice="【贵州政务服务】差评工单{ticket_id}将于{due}到期，请及时处理。",
+        reason_request="【贵州政务服务】很抱歉没能让您满意。请回复文字告诉我们不满意的原因，收到后即记录您的评价。",
         quiet_start="21:00",
         quiet_end="08:00",
         # Demo duty numbers (fictitious, in the 199 0000 range) of the offices that hear of tickets.
@@ -81,6 +132,8 @@ GUIZHOU_DEPLOY = DeployConfig(
         jwks_url="https://id.example.gov.cn/guizhou/.well-known/jwks.json",
         issuer="https://id.example.gov.cn/guizhou",
         audience="haochaping",
+        authorization_endpoint="https://id.example.gov.cn/guizhou/authorize",
+        token_endpoint="https://id.example.gov.cn/guizhou/token",
     ),
     channel_plans=(
         ChannelPlan("hall_pad", rate_per_second=200, burst=400, quota_per_day=2_000_000),

@@ -17,7 +17,7 @@ NINGXIA = ProvinceConfig(
         invitation="【宁夏政务服务】您办理的{item}已办结（办件编号{case_no}）。请回复数字评价："
         "5非常满意 4满意 3基本满意 2不满意 1非常不满意。{valid_days}天内有效，回复TD退订。",
         help="【宁夏政务服务】请回复一个数字1至5进行评价：5非常满意 4满意 3基本满意 2不满意 1非常不满意。",
-        thanks="【宁夏政务服务】感谢您的评价！",
+        thanks="【宁夏政务服务】感谢您对{item}（办件编号{case_no}）的评价！",
         opted_out="【宁夏政务服务】您已退订评价短信。",
         expired="【宁夏政务服务】该评价邀请已过期，如需评价请登录宁夏政务服务网。",
         ticket_notice="【宁夏政务服务】您单位有一条新的差评工单（{ticket_id}），请于{due}前联系评价人。",
@@ -35,6 +35,8 @@ NINGXIA_DEPLOY = DeployConfig(
         jwks_url="https://id.example.gov.cn/ningxia/.well-known/jwks.json",
         issuer="https://id.example.gov.cn/ningxia",
         audience="haochaping",
+        authorization_endpoint="https://id.example.gov.cn/ningxia/authorize",
+        token_endpoint="https://id.example.gov.cn/ningxia/token",
     ),
     channel_plans=(
         ChannelPlan("hall_pad", rate_per_second=100, burst=200, quota_per_day=1_000_000),

@@ -1,6 +1,10 @@
 """make bench: every benchmark in turn, each printing its figures. Nothing here asserts a timing:
 the figures are for people to read and compare between runs.
 
+`make bench-quick` (BENCH=quick) runs the benchmarks marked quick, each at its small size where it
+has one (they read `quick()`): a few minutes on a busy machine, with the counts and ratios that do not
+depend on its load. `BENCH=name,name` runs just those.
+
 Each benchmark also runs alone: .venv/bin/python -m tests.bench.<name>"""
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from tests.bench import (
     http_load,
     import_time,
     index_counters,
+    local_idle,
+    moto_query,
     public_segmentation,
     public_summary,
     rate_inprocess,
@@ -27,20 +33,37 @@ from tests.bench import (
     tickets,
 )
 
-BENCHMARKS: tuple[tuple[str, Callable[[], None]], ...] = (
-    ("rate_inprocess", rate_inprocess.main),
-    ("dynamodb_cost", dynamodb_cost.main),
-    ("import_time", import_time.main),
-    ("http_load", http_load.main),
-    ("directory_changes", directory_changes.main),
-    ("sms_costs", sms_costs.main),
-    ("tickets", tickets.main),
-    ("index_counters", index_counters.main),
-    ("cost_model", cost_model.main),
-    ("public_segmentation", public_segmentation.main),
-    ("public_summary", public_summary.main),
-    ("export_costs", export_costs.main),
+QUICK = True
+# (name, run, in the quick mode)
+BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
+    ("rate_inprocess", rate_inprocess.main, False),
+    ("dynamodb_cost", dynamodb_cost.main, QUICK),
+    ("import_time", import_time.main, QUICK),
+    ("http_load", http_load.main, False),
+    ("directory_changes", directory_changes.main, False),
+    ("sms_costs", sms_costs.main, False),
+    ("tickets", tickets.main, QUICK),
+    ("index_counters", index_counters.main, False),
+    ("cost_model", cost_model.main, False),
+    ("public_segmentation", public_segmentation.main, False),
+    ("public_summary", public_summary.main, False),
+    ("local_idle", local_idle.main, QUICK),
+    ("moto_query", moto_query.main, QUICK),
+    ("export_costs", export_costs.main, False),
 )
+
+
+def selected(choice: str) -> list[tuple[str, Callable[[], None]]]:
+    """Every benchmark (""), the quick ones ("quick"), or those named in a comma list."""
+    if not choice:
+        return [(name, run) for name, run, _ in BENCHMARKS]
+    if choice == "quick":
+        return [(name, run) for name, run, quick in BENCHMARKS if quick]
+    wanted = {name.strip() for name in choice.split(",") if name.strip()}
+    unknown = wanted - {name for name, _, _ in BENCHMARKS}
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    return [(name, run) for name, run, _ in BENCHMARKS if name in wanted]
 
 
 def main() -> int:
@@ -53,7 +76,7 @@ def main() -> int:
     )
     failed = []
     started = time.perf_counter()
-    for name, run in BENCHMARKS:
+    for name, run in selected(os.environ.get("BENCH", "")):
         began = time.perf_counter()
         try:
             run()

@@ -45,3 +45,10 @@ def note(text: str) -> None:
 
 def ms(seconds: float) -> float:
     return seconds * 1000
+
+
+def quick() -> bool:
+    """`make bench-quick` (BENCH=quick): the small size of a benchmark that has one."""
+    import os
+
+    return os.environ.get("BENCH") == "quick"

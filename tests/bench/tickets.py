@@ -6,6 +6,13 @@ Runs the real ASL on moto in process, through the same harness as the integratio
 pass in seconds: tests/integration/ticket_stack.py). A state transition is counted as each state
 entered in the execution's history, which is how Step Functions Standard bills them.
 
+On a busy machine (load 9-12 on 2 cores) moto's executions run late, so nothing here hangs on wall
+time: each step waits for its event (the next stage's token stored, the escalation published, the
+execution ended) for as long as WAIT_SECONDS allows, a guard against a hang, not a deadline; only the
+missed-contact path runs the tickets' clock fast, and only until its escalation is seen, after which
+its remaining deadlines are calm again and cannot pass while the machine is slow. The figures that
+matter are counts (transitions, requests); step times are shown with their spread.
+
 Run alone: .venv/bin/python -m tests.bench.tickets"""
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.bench.figures import heading, line, median, ms, note
+from tests.bench.figures import heading, line, median, ms, note, percentile
 
 DOLLARS_PER_THOUSAND_TRANSITIONS = 0.025  # Step Functions Standard, us-east-1 list price
+# How long a step may take before the benchmark gives up on it: a guard, far above any step's time.
+WAIT_SECONDS = 300.0
 
 
 def _count_requests(clients: list[Any]) -> Counter[str]:
@@ -44,7 +53,8 @@ def main() -> None:
     from moto import mock_aws
 
     from functions.tickets import wiring
-    from tests.integration.ticket_stack import CITY, build_stack
+    from functions.tickets.clock import Clock
+    from tests.integration.ticket_stack import CALM_SPEED, CITY, CLOCK_SPEED, CLOCK_START, build_stack
 
     os.environ.update(
         {
@@ -82,7 +92,7 @@ def main() -> None:
                 assert code == 200, answer
                 action_requests.append(sum(counts.values()) - before)
                 if then:
-                    s.wait_for_stage(ticket_id, then)
+                    s.wait_for_stage(ticket_id, then, timeout=WAIT_SECONDS)
                     step_times.append(time.perf_counter() - began)
 
             def happy(rating_id: str, ticket_id: str) -> None:
@@ -111,8 +121,11 @@ def main() -> None:
                 return run
 
             def missed_contact(rating_id: str, ticket_id: str) -> None:
-                s.wait_for_event(ticket_id, "escalated")
-                s.wait_for_stage(ticket_id, "contact")
+                s.wait_for_event(ticket_id, "escalated", timeout=WAIT_SECONDS)
+                # The deadline was missed, as wanted; from here on the clock is calm again, so a slow
+                # machine cannot make the late contact's next deadlines pass too.
+                service.clock = Clock(service.clock.now(), CALM_SPEED)
+                s.wait_for_stage(ticket_id, "contact", timeout=WAIT_SECONDS)
                 happy(rating_id, ticket_id)
 
             paths = {
@@ -125,8 +138,6 @@ def main() -> None:
             for number, (name, run) in enumerate(paths.items()):
                 # each path from the clock's start, so its deadlines are the same every run
                 # (fast only where the path is about a missed deadline: the others must not be late)
-                from functions.tickets.clock import Clock
-                from tests.integration.ticket_stack import CALM_SPEED, CLOCK_SPEED, CLOCK_START
 
                 rating_id = f"bench-ticket-{number:02d}"
                 ticket_id = s.bad_rating(rating_id, deliver=False)
@@ -135,9 +146,9 @@ def main() -> None:
                 before = sum(counts.values())
                 s.deliver(s.insert_record(rating_id))
                 opening = sum(counts.values()) - before
-                s.wait_for_stage(ticket_id, "contact")
+                s.wait_for_stage(ticket_id, "contact", timeout=WAIT_SECONDS)
                 run(rating_id, ticket_id)
-                status = s.wait_until_ended(rating_id)
+                status = s.wait_until_ended(rating_id, timeout=WAIT_SECONDS)
                 transitions = _transitions(s, rating_id)
                 worst = max(worst, transitions)
                 line(f"{name}: state transitions", transitions, "per ticket", status)
@@ -156,8 +167,9 @@ def main() -> None:
                 "workflow step, action answered → next stage's token stored (median)",
                 ms(median(step_times)),
                 "ms",
+                f"p95 {ms(percentile(step_times, 0.95)):.0f} ms, slowest {ms(max(step_times)):.0f} ms, "
+                f"{len(step_times)} steps",
             )
-            line("workflow step (slowest)", ms(max(step_times)), "ms")
             line(
                 "AWS requests per ticket action (median)",
                 median([float(n) for n in action_requests]),

@@ -322,3 +322,23 @@ def demo_directory() -> list[DirectoryRow]:
 def new_id(prefix: str = "e2e") -> str:
     """A client rating_id (8-64 of [A-Za-z0-9_-]) that no other test uses."""
     return f"{prefix}-{uuid.uuid4().hex}"
+
+
+# --- the browser ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, through its chromedriver: one per test module."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

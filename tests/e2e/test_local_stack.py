@@ -76,6 +76,7 @@ def test_a_rating_over_http_reaches_a_stream_consumer_and_poison_records_reach_t
             "channel": "hall_pad",
             "satisfaction": 1,
             "subjects": {"department": "D52010201", "window": "W5201020101"},
+            "comment": "等了两个小时",  # the demo province requires a bad rating's reason
         }
         assert post(stack.url, {**rating, "rating_id": "stream-e2e-01"}) == 201
         assert post(stack.url, {**rating, "rating_id": "poison-0001"}) == 201

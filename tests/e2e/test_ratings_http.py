@@ -596,13 +596,14 @@ def test_a_department_reads_its_own_ratings_only(
     own_answer = api.get(f"/v1/ratings/{own}", department_headers)
     other_answer = api.get(f"/v1/ratings/{other}", department_headers)
 
-    # Then its own is 200 (phone-free, as sent) and the other department's is 403
+    # Then its own is 200 (phone-free, as sent) and the other department's is answered as a missing one
     assert own_answer.status == 200, own_answer
     assert own_answer.json()["department"] == DEPARTMENT
-    body = assert_error(other_answer, 403, "forbidden")
+    body = assert_error(other_answer, 404, "not_found")
     assert not {"satisfaction", "comment", "rater", "subjects"} & body.keys(), (
-        "a 403 must not show the rating"
+        "a refusal must not show the rating"
     )
+    assert body == api.get("/v1/ratings/never-rated-0000", department_headers).json()
 
 
 def test_a_reviewer_reads_ratings_of_their_region_only(
@@ -618,10 +619,10 @@ def test_a_reviewer_reads_ratings_of_their_region_only(
     same_city = api.get(f"/v1/ratings/{rating_id}", reviewer_headers)
     other_city = api.get(f"/v1/ratings/{rating_id}", other_city_reviewer_headers)
 
-    # Then the city's reviewer sees it and the other city's reviewer gets 403
+    # Then the city's reviewer sees it and the other city's reviewer gets the answer of a missing one
     assert same_city.status == 200, same_city
     assert same_city.json()["region"] == CITY
-    assert_error(other_city, 403, "forbidden")
+    assert_error(other_city, 404, "not_found")
 
 
 def test_a_channel_key_cannot_read_a_rating(

@@ -447,3 +447,27 @@ def test_bad_inbound_texts_are_refused(api: Api, phone: Phone, body: dict[str, A
     assert answer.status == 400, answer
     assert field in answer.json()["fields"]
     assert phone.texts() == []
+
+
+def test_a_reply_delivered_twice_by_the_network_rates_one_case(
+    api: Api, phone: Phone, channel_headers: dict[str, str]
+) -> None:
+    # Given two open invitations on one phone
+    older, newer = new_id("GY"), new_id("GY")
+    assert post_case(api, case_body(phone.number, older), channel_headers).status == 202
+    assert post_case(api, case_body(phone.number, newer), channel_headers).status == 202
+    phone.wait_for_text("invitation", count=2)
+    # When the same message (one provider message id) arrives twice
+    text = {"from": phone.number, "body": "1", "message_id": new_id("msg")}
+    first = api.send_json("POST", "/local/sms/inbound", text)
+    again = api.send_json("POST", "/local/sms/inbound", text)
+    # Then one case is rated, the replay rates nothing, and the thanks names the case rated
+    assert first.status == 200 and first.json()["outcome"] == "rated"
+    assert again.status == 200 and again.json() == {
+        "outcome": "duplicate",
+        "case_no": first.json()["case_no"],
+    }
+    thanks = phone.wait_for_text("thanks")
+    assert len(thanks) == 1 and first.json()["case_no"] in thanks[0]["body"]
+    bad_id = api.send_json("POST", "/local/sms/inbound", {**text, "message_id": "a b"})
+    assert bad_id.status == 400 and "message_id" in bad_id.json()["fields"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +40,7 @@ def _bad_rating(api: Api, channel_headers: dict[str, str], headers: dict[str, st
             "channel": "hall_pad",
             "satisfaction": 1,
             "subjects": {"department": DEPARTMENT, "window": DEPARTMENT_WINDOW},
+            "tags": ["服务态度生硬"],  # the demo province requires a bad rating's reason
             # a named rater: the stream hands the sealed data base64-encoded, and no log may show it
             "rater": {"phone": "13912345678", "name": "王小明"},
         },
@@ -55,13 +58,45 @@ def _act(api: Api, ticket_id: str, action: str, body: Any, headers: dict[str, st
     return answer.json()
 
 
-def _evidence(api: Api, ticket_id: str, headers: dict[str, str]) -> str:
-    answer = api.send_json("POST", f"/v1/tickets/{ticket_id}/evidence", {}, headers)
+PDF = b"%PDF-1.4 evidence"
+
+
+def post_form(upload: dict[str, Any], content: bytes, content_type: str) -> int:
+    """Sends a pre-signed POST as a browser form does: every field, then the file last."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in upload["fields"].items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="evidence"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        upload["url"],
+        data=b"".join(parts),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as done:
+            return int(done.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def _issue(api: Api, ticket_id: str, headers: dict[str, str], content_type: str, size: int) -> dict[str, Any]:
+    body = {"content_type": content_type, "size": size}
+    answer = api.send_json("POST", f"/v1/tickets/{ticket_id}/evidence", body, headers)
     assert answer.status == 201, answer
-    issued = answer.json()
-    upload = urllib.request.Request(issued["upload_url"], data=b"%PDF-1.4 evidence", method="PUT")
-    with urllib.request.urlopen(upload, timeout=10) as done:
-        assert done.status == 200
+    return dict(answer.json())
+
+
+def _evidence(api: Api, ticket_id: str, headers: dict[str, str]) -> str:
+    issued = _issue(api, ticket_id, headers, "application/pdf", len(PDF))
+    assert post_form(issued["upload"], PDF, "application/pdf") in (200, 201, 204)
     return str(issued["key"])
 
 
@@ -145,7 +180,7 @@ def test_appeals_approved_and_rejected_over_http(
         appeal = {"finding": "misrating", "reason": "wrong key pressed", "evidence": [key]}
         assert _act(api, ticket_id, "verify", appeal, department_headers)["status"] == "appealing"
         _act(api, ticket_id, "decide-appeal", {"approve": True}, department_headers, status=403)
-        _act(api, ticket_id, "decide-appeal", {"approve": True}, other_city_reviewer_headers, status=403)
+        _act(api, ticket_id, "decide-appeal", {"approve": True}, other_city_reviewer_headers, status=404)
     assert _act(api, approved, "decide-appeal", {"approve": True}, reviewer_headers)["status"] == "invalid"
     _act(api, approved, "decide-appeal", {"approve": False}, reviewer_headers, status=409)
     rating = api.get(f"/v1/ratings/{approved_rating}", department_headers).json()
@@ -178,3 +213,36 @@ def test_out_of_order_and_bad_input_over_http(
     assert bad_year.status == 400 and "holidays[0]" in bad_year.json()["fields"]
     due = api.get("/v1/calendar/due?from=2026-09-30T17:00:00%2B08:00&working_days=15", admin_headers).json()
     assert due == {"due": "2026-10-27T23:59:59+08:00", "provisional": False}
+
+
+def test_evidence_over_http_is_checked_when_cited_and_served_as_a_download(
+    api: Api,
+    channel_headers: dict[str, str],
+    department_headers: dict[str, str],
+    other_city_reviewer_headers: dict[str, str],
+) -> None:
+    _, ticket_id = _bad_rating(api, channel_headers, department_headers)
+    _act(api, ticket_id, "contact", {"note": "called"}, department_headers)
+    # Given a form for a PDF, replayed as an HTML page with a script (moto, behind the local stack,
+    # enforces no POST policy; S3 would refuse the other Content-Type)
+    issued = _issue(api, ticket_id, department_headers, "application/pdf", 100)
+    forged = {**issued["upload"], "fields": {**issued["upload"]["fields"], "Content-Type": "text/html"}}
+    assert post_form(forged, b"<script>alert(document.cookie)</script>", "text/html") in (200, 201, 204)
+    # When an appeal cites it, then the local stack refuses it as S3 would have
+    appeal = {"finding": "misrating", "reason": "wrong key pressed", "evidence": [issued["key"]]}
+    refused = api.send_json("POST", f"/v1/tickets/{ticket_id}/verify", appeal, department_headers)
+    assert refused.status == 400 and "evidence" in refused.json()["fields"], refused
+    # And a real PDF stands, and is served to people in scope as a download of the cited version
+    key = _evidence(api, ticket_id, department_headers)
+    assert (
+        _act(api, ticket_id, "verify", {**appeal, "evidence": [key]}, department_headers)["status"]
+        == "appealing"
+    )
+    path = f"/v1/tickets/{ticket_id}/evidence/{key.rpartition('/')[2]}"
+    link = api.get(path, department_headers)
+    assert link.status == 200, link
+    with urllib.request.urlopen(link.json()["url"], timeout=10) as download:
+        assert download.read() == PDF
+        disposition = download.headers.get("Content-Disposition", "")
+        assert disposition.startswith("attachment"), download.headers
+    assert api.get(path, other_city_reviewer_headers).status == 404

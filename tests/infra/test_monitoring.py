@@ -64,6 +64,29 @@ def test_overdue_tickets_and_a_bad_rate_spike_page_the_operators(template):
     assert any("bad / total" in e for e in expressions)
     filters = template.find_resources("AWS::Logs::MetricFilter")
     names = {f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()}
-    assert names == {"RatingsAll", "RatingsBad", "TicketOverdue", "ExportUnacknowledged"}
+    assert names == {"RatingsAll", "RatingsBad", "TicketOverdue", "TicketStalled", "ExportUnacknowledged"}
     for f in filters.values():
         assert "Dimensions" not in f["Properties"]["MetricTransformations"][0]
+
+
+@pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
+def test_a_stalled_ticket_pages_the_operators_with_the_resume_command(synthesized, province):
+    template = synthesized.templates[province]
+    stalled = _alarms(template)[f"haochaping-{province}-province-tickets-stalled-Critical"]
+    (metric,) = [m for m in stalled["Metrics"] if "MetricStat" in m]
+    assert metric["MetricStat"]["Metric"]["MetricName"] == "TicketStalled"
+    assert "python -m functions.tickets.resume <ticket_id>" in stalled["AlarmDescription"]
+    # counted from the ticket state machine's own log, whose only Fail state is Stalled
+    (stall_filter,) = [
+        f["Properties"]
+        for f in template.find_resources("AWS::Logs::MetricFilter").values()
+        if f["Properties"]["MetricTransformations"][0]["MetricName"] == "TicketStalled"
+    ]
+    assert stall_filter["FilterPattern"] == '{ $.type = "FailStateEntered" }'
+    groups = template.find_resources("AWS::Logs::LogGroup")
+    (machine_log,) = [
+        g
+        for g, p in groups.items()
+        if p["Properties"]["LogGroupName"] == f"/aws/vendedlogs/states/haochaping-{province}-ticket"
+    ]
+    assert stall_filter["LogGroupName"] == {"Ref": machine_log}

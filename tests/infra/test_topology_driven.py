@@ -171,7 +171,10 @@ def _actions(template, function_name):
 def test_grants_follow_needs_only(future):
     tickets = _actions(future, "tickets-events")  # the stream consumer of the tickets side
     assert {"states:StartExecution", "states:SendTaskSuccess", "states:DescribeExecution"} <= tickets
-    assert "sns:Publish" in tickets and "s3:PutObject" in tickets and "s3:GetObject" not in tickets
+    assert "sns:Publish" in tickets and "s3:PutObject" in tickets and "s3:DeleteObject" not in tickets
+    # a cited evidence file is checked and served by exact actions, never s3:* or s3:GetObject*
+    assert {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucketVersions"} <= tickets
+    assert not any(a.endswith("*") and a.startswith("s3:Get") for a in tickets)
     sms = _actions(future, "receipts")
     assert "dynamodb:GetItem" in sms and "dynamodb:PutItem" not in sms
     assert not any(a.startswith(("states:", "secretsmanager:")) for a in sms)

@@ -101,3 +101,127 @@ def test_tables_are_not_copied_per_transaction_but_still_copy_elsewhere(tables, 
     assert len(calls) == 2 and all(result is table for table, result in calls)
     table = next(iter(dynamodb_backends["123456789012"]["cn-northwest-1"].tables.values()))
     assert copy.deepcopy(table) is not table  # backups and restores still get real copies
+
+
+@pytest.fixture
+def partitions(moto_aws):
+    """A counters-like table (subject, day) with a GSI, and a hash-only table, several partitions each."""
+    emulator.install()
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="counters",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [
+                    {"AttributeName": "g", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.create_table(
+        TableName="plain",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for subject in range(5):
+        for day in range(1, 13):
+            client.put_item(
+                TableName="counters",
+                Item={
+                    "pk": {"S": f"department#D{subject}"},
+                    "sk": {"S": f"d#2026-01-{day:02d}"},
+                    "g": {"S": f"g{day % 3}"},
+                    "n": {"N": str(subject * day)},
+                },
+            )
+        client.put_item(TableName="plain", Item={"k": {"S": f"D{subject}"}, "v": {"N": str(subject)}})
+    return client
+
+
+QUERIES = [
+    {
+        "TableName": "counters",
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "department#D3"}},
+    },
+    {
+        "TableName": "counters",
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":p": {"S": "department#D2"},
+            ":a": {"S": "d#2026-01-03"},
+            ":b": {"S": "d#2026-01-09"},
+        },
+        "ScanIndexForward": False,
+    },
+    {
+        "TableName": "counters",
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :d)",
+        "FilterExpression": "n > :z",
+        "ExpressionAttributeValues": {":p": {"S": "department#D1"}, ":d": {"S": "d#"}, ":z": {"N": "4"}},
+        "Limit": 4,
+    },
+    {
+        "TableName": "counters",
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "nobody"}},
+    },
+    {
+        "TableName": "counters",
+        "IndexName": "by-g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}},
+    },
+    {
+        "TableName": "plain",
+        "KeyConditionExpression": "k = :k",
+        "ExpressionAttributeValues": {":k": {"S": "D4"}},
+    },
+]
+
+
+def all_pages(client, request):
+    pages, start = [], None
+    while True:
+        page = client.query(**request, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append((page["Items"], page["Count"], page["ScannedCount"], page.get("LastEvaluatedKey")))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+@pytest.mark.parametrize("request_", QUERIES, ids=range(len(QUERIES)))
+def test_a_query_answers_exactly_as_motos_full_walk_does(partitions, request_):
+    # Given the same Query, paged to its end
+    ours = all_pages(partitions, request_)
+    # When moto walks the whole table instead
+    with emulator.moto_query_walks():
+        motos = all_pages(partitions, request_)
+    # Then every page, count and continuation key is the same
+    assert ours == motos
+
+
+def test_a_table_query_reads_its_partition_without_walking_the_table(partitions, monkeypatch):
+    walks = []
+    full_walk = emulator._moto_all_items
+    monkeypatch.setattr(
+        emulator, "_moto_all_items", lambda table: walks.append(table.name) or full_walk(table)
+    )
+    # When the table is queried by partition key, then moto's walk of every item never runs
+    partitions.query(**QUERIES[1])
+    assert walks == []
+    # (whereas moto's own path walks, and sorts, the whole table for the same Query)
+    with emulator.moto_query_walks():
+        partitions.query(**QUERIES[1])
+    assert walks == ["counters"]

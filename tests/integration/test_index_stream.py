@@ -136,3 +136,25 @@ def test_many_distinct_fields_are_written_in_runs_each_counted_once(rate_stack: 
     assert item["n"] == {"N": "9"}
     assert sum(1 for name in item if name.startswith("hw:")) == 450
     assert all(item[name] == {"N": "1"} for name in item if name.startswith("hw:"))
+
+
+def test_an_item_written_from_many_shards_keeps_only_the_marks_of_batches_in_flight(
+    rate_stack: RateStack,
+) -> None:
+    # Given a year's worth of shards (105) each counting a rating for the same department and month
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+    for shard in range(105):
+        sequence = f"{shard + 1}00"
+        record = rating_record(sequence, f"r{shard}")
+        assert handle(event(f"shard-{shard}", [record]), None, counters)["batchItemFailures"] == []
+
+    # Then the item holds the 105 ratings and a bounded number of marks, not one per shard
+    item = stored(rate_stack, "department#D1", "m#2026-09")
+    marks = [name for name in item if name.startswith("@")]
+    assert item["n"] == {"N": "105"}
+    assert len(marks) <= 3
+    assert counters.stats.pruned >= 100
+
+    # And a replay of any shard's batch, after its marks are gone, counts nothing again
+    handle(event("shard-7", [rating_record("800", "r7")]), None, counters)
+    assert stored(rate_stack, "department#D1", "m#2026-09")["n"] == {"N": "105"}

@@ -60,17 +60,19 @@ def test_people_read_a_rating_with_the_phone_masked(api, rate_stack):
 @pytest.mark.parametrize(
     "role, scope, status",
     [
-        ("department", "D52010202", 403),
-        ("reviewer", "520300000000", 403),
+        ("department", "D52010202", 404),  # another scope's rating is answered as a missing one
+        ("reviewer", "520300000000", 404),
         ("reviewer", "520100", 200),
         ("admin", None, 200),
     ],
 )
 def test_scope_decides_who_reads_a_rating(api, rate_stack, role, scope, status):
     post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0004"})
-    assert (
-        api.http.get("/v1/ratings/tablet-0004", headers=rate_stack.token(role, scope)).status_code == status
-    )
+    answer = api.http.get("/v1/ratings/tablet-0004", headers=rate_stack.token(role, scope))
+    assert answer.status_code == status
+    if status == 404:  # the same answer as for a rating that does not exist
+        missing = api.http.get("/v1/ratings/tablet-none-0004", headers=rate_stack.token(role, scope))
+        assert (missing.status_code, missing.body) == (404, answer.body)
 
 
 def test_a_retry_is_answered_as_before_and_a_reused_key_is_a_conflict(api, rate_stack):
@@ -162,10 +164,11 @@ def test_bad_input_is_refused_in_the_contract_shape_and_stores_nothing(
 
 
 def test_people_do_not_submit_ratings_and_channels_do_not_read_them(api, rate_stack):
-    # A channel route takes a channel key, whatever else is sent; a person route a bearer token.
+    # POST /v1/ratings takes a channel key or a rating device's credential (a bearer too): a person's
+    # token is authenticated, and refused; a person route takes a bearer token.
     person = {"content-type": "application/json", **rate_stack.token("department", "D52010201")}
     status, error = post_rating(api, WINDOW_RATING, person)
-    assert (status, error["error"]) == (401, "unauthenticated")
+    assert (status, error["error"]) == (403, "forbidden")
     post_rating(api, {**WINDOW_RATING, "rating_id": "tablet-0009"})
     answer = api.http.get("/v1/ratings/tablet-0009", headers=CHANNEL)
     assert (answer.status_code, answer.json_body["error"]) == (401, "unauthenticated")
@@ -267,6 +270,10 @@ def test_a_follow_up_rating_is_taken_once_after_the_first_where_the_province_all
 
 
 def test_a_province_without_follow_ups_refuses_them(api, rate_stack):
+    refusing = replace(
+        rate_stack.settings, province=replace(rate_stack.settings.province, allow_follow_up=False)
+    )
+    wiring.use(wiring.build(refusing, rate_stack.dynamodb))
     status, error = post_rating(api, {**WINDOW_RATING, "case_no": "GZ2026-778", "follow_up": True})
     assert (status, error["error"]) == (400, "validation") and "follow_up" in error["fields"]
 

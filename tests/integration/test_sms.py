@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from functions.core.domain.errors import Conflict, UnknownSubject, ValidationFailed
+from functions.core.domain.ratings import RaterInput
 from functions.core.settings import RatingIntakeSettings
 from functions.core.storage.tables import TABLES
 from functions.index.settings import IndexSettings
@@ -347,7 +348,12 @@ def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms:
     # Given four completed cases of one department: rated by SMS, rated on a tablet before the case
     # system reported it, rated on a tablet after, and one not rated; and a rated case never reported
     pump = StreamPump(sms.dynamodb, sms.settings.cases_table)
-    accept = rate_wiring.runtime().ratings.accept
+    rate = rate_wiring.runtime().ratings.accept
+
+    def accept(body: dict[str, Any]) -> Any:
+        # Rated at the SMS clock's time, within the cases' rating period (the demo's 15 days).
+        return rate({**body, "rated_at": sms.clock.now.isoformat()})
+
     sms.case("GY-A-1")
     sms.reply("5")
     accept(
@@ -522,3 +528,48 @@ def test_a_two_way_sms_reply_delivered_by_the_sns_subscription_becomes_a_rating(
     handlers.inbound(
         sns_event({**reply, "originationNumber": "+4915112345678", "inboundMessageId": "x"}, "s"), None
     )
+
+
+def test_a_reply_delivered_twice_rates_one_case_once(sms: SmsStack) -> None:
+    # Given a phone with two open invitations
+    sms.case("GY-R-1", item="I5201000102")
+    sms.clock.now += timedelta(minutes=1)
+    sms.case("GY-R-2")
+    sms.texts()
+    # When the network delivers the same message (one provider message id) twice
+    message = {"from": "+86" + PHONE, "body": "1 太慢了"}
+    first = sms.runtime.service.receive(dict(message), message_id="provider-msg-1")
+    again = sms.runtime.service.receive(dict(message), message_id="provider-msg-1")
+    # Then the newest case is rated once, the other stays open, and one thanks naming the case is sent
+    assert first["outcome"] == "rated" and first["case_no"] == "GY-R-2"
+    assert again == {"outcome": "duplicate", "case_no": "GY-R-2"}
+    from functions.sms.service import sms_rating_id
+
+    assert sms.rating(sms_rating_id("GY-R-2")) is not None
+    assert sms.rating(sms_rating_id("GY-R-1")) is None
+    answers = [t for t in sms.texts() if t["purpose"] == "thanks"]
+    assert len(answers) == 1 and "GY-R-2" in answers[0]["body"]
+    # And another message from the same phone rates the next case
+    assert sms.runtime.service.receive(dict(message), message_id="provider-msg-2")["case_no"] == "GY-R-1"
+
+
+def test_a_redelivery_after_a_crash_between_binding_and_rating_finishes_the_same_case(
+    sms: SmsStack,
+) -> None:
+    sms.case("GY-C-1", item="I5201000102")
+    sms.clock.now += timedelta(minutes=1)
+    sms.case("GY-C-2")
+    # Given the first delivery bound the message to the newest case, then crashed before rating it
+    invitations = sms.runtime.service.store.invitations(
+        sms.runtime.service.protector.protect(RaterInput("person", PHONE, None, None)).phone_hash
+    )
+    newest = max(invitations, key=lambda i: (i.sent_at or i.created_at, i.case_no))
+    sms.runtime.service.store.claim_message(
+        "provider-msg-9", newest.phone_hash, newest.case_no, sms.clock.now
+    )
+    # When it is delivered again, after another invitation was sent
+    sms.clock.now += timedelta(minutes=1)
+    sms.case("GY-C-3")
+    outcome = sms.runtime.service.receive({"from": PHONE, "body": "4"}, message_id="provider-msg-9")
+    # Then it rates the case the first delivery chose
+    assert outcome["outcome"] == "rated" and outcome["case_no"] == "GY-C-2"

@@ -84,6 +84,20 @@ class TicketStack:
         answer = getattr(self.api.http, method.lower())(path, headers=headers, body=raw or b"")
         return answer.status_code, json.loads(answer.body) if answer.body else None
 
+    def upload_evidence(
+        self, ticket_id: str, content: bytes = b"%PDF-1.4 evidence", content_type: str = "application/pdf"
+    ) -> str:
+        """Issues a key and stores the file under it as S3 would after the pre-signed POST (in process,
+        moto has no HTTP endpoint; tests/e2e posts the form itself)."""
+        body = {"content_type": content_type, "size": max(len(content), 1)}
+        code, issued = self.call("POST", f"/v1/tickets/{ticket_id}/evidence", self.department(), body)
+        assert code == 201, issued
+        fields = issued["upload"]["fields"]
+        boto3.client("s3").put_object(
+            Bucket=f"{PREFIX}-evidence", Key=fields["key"], Body=content, ContentType=fields["Content-Type"]
+        )
+        return str(issued["key"])
+
     def act(
         self, ticket_id: str, action: str, body: Any, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
@@ -272,6 +286,7 @@ def build_stack(identity_directory: Path, clock: Clock | None = None) -> Iterato
             Attributes={"RawMessageDelivery": "true"},
         )
     s3.create_bucket(Bucket=f"{PREFIX}-evidence", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=f"{PREFIX}-evidence", VersioningConfiguration={"Status": "Enabled"})
     for machine in topology.STATE_MACHINES:
         values = {name: resources[ref] for name, ref in machine.placeholders}
         resources[f"statemachine:{machine.name}"] = sfn.create_state_machine(

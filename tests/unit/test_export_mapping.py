@@ -98,6 +98,10 @@ def test_the_6_7_conflict_is_a_table_a_zhejiang_target_holds_hotline_ratings_bac
     assert sms.content["pf"] == "6"  # Zhejiang: 6 短信
     held = mapping.map_rating(zhejiang, rating(channel=Channel.PHONE), CODES)
     assert all(p.content is None and "channel phone has no code" in p.held for p in held)
+    # a default rating (系统默认评价) is Zhejiang's 7; the national table has no such channel
+    _, default = mapping.map_rating(zhejiang, rating(default=True), CODES)
+    assert default.content["pf"] == "7"
+    assert "channel default has no code" in mapping.map_rating(NATIONAL, rating(default=True), CODES)[0].held
 
 
 def test_time_formats_region_lengths_rater_kinds_and_data_source_follow_the_target():

@@ -3,11 +3,14 @@ workflow is given, and the one placeholder substitution of the ASL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from functions.core.domain.errors import Forbidden, IllegalTransition, ValidationFailed
 from functions.core.domain.regions import is_within
@@ -126,3 +129,39 @@ def test_the_fast_clock_is_for_the_local_stack_only() -> None:
     assert fast.seconds_until(datetime(2026, 11, 22, 22, tzinfo=ZONE)) in (1, 2)
     wall = Clock.parse("")
     assert abs((wall.now() - datetime.now(ZONE)).total_seconds()) < 5
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+ACTION_FIELDS = ["approve", "category", "reason", "finding", "evidence", "note", "report", "satisfied"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    action=st.sampled_from(["contact", "verify", "decide-appeal", "reply", "revisit"]),
+    status=st.sampled_from(list(Status)),
+    body=JSON_VALUES
+    | st.dictionaries(st.sampled_from(ACTION_FIELDS), JSON_VALUES, max_size=4)
+    | st.fixed_dictionaries({"category": st.sampled_from(["simple", "general", "x"])}),
+    admin=st.booleans(),
+)
+def test_any_body_for_any_action_is_a_transition_or_a_domain_error(
+    action: str, status: Status, body: object, admin: bool
+) -> None:
+    # Given a ticket in any status and any JSON body (e.g. decide-appeal {"category": "simple"}, null, ["x"])
+    actor = (
+        Actor("admin", None, "admin:-") if admin else (REVIEWER if action == "decide-appeal" else DEPARTMENT)
+    )
+    # When the action is applied, then it is a transition or a refusal with meaning, never a KeyError
+    with contextlib.suppress(Forbidden, IllegalTransition, ValidationFailed):
+        apply_action(ticket(status=status), action, body, actor, RECEIVED, is_within)
+
+
+@pytest.mark.parametrize("body", [{"category": "simple"}, None, ["x"], {"approve": None, "category": "x"}])
+def test_decide_appeal_without_approve_is_a_validation_error(body: object) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        apply_action(ticket(status=Status.APPEALING), "decide-appeal", body, REVIEWER, RECEIVED, is_within)
+    assert "approve" in refused.value.fields or "body" in refused.value.fields

@@ -18,11 +18,12 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from functions.core.domain.errors import ValidationFailed
+from functions.core.domain.params import parse_int
 
 OFFICIAL = "official"
 PROVISIONAL = "provisional"
 MAX_WORKING_DAYS = 366
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 class YearCalendar(NamedTuple):
@@ -57,9 +58,13 @@ class Due(NamedTuple):
         return {"due": self.at.isoformat(), "provisional": self.provisional}
 
 
-def parse_year_upload(year: int, body: Any) -> YearCalendar:
+def parse_year_upload(year: int, body: Any, statutory: frozenset[date] | None = None) -> YearCalendar:
     """An operator's official schedule for `year`: {"holidays": [dates], "workdays": [dates]}.
-    Every problem is reported at once; nothing is half-accepted."""
+    Every problem is reported at once; nothing is half-accepted. `statutory` are the year's national
+    statutory holidays (《全国年节及纪念日放假办法》: New Year, four days of the Spring Festival, Qingming,
+    two of Labour Day, Dragon Boat, Mid-Autumn, three of National Day), computed by rule: every State
+    Council notice gives them all, so a schedule lacking one is not that notice and is refused
+    (e.g. `{"year": 2027}` with no holidays). None: the rules cannot say, and the upload is taken as is."""
     if not isinstance(body, dict):
         raise ValidationFailed({"body": "must be a JSON object with holidays and workdays"})
     errors: dict[str, str] = {}
@@ -88,15 +93,20 @@ def parse_year_upload(year: int, body: Any) -> YearCalendar:
         errors["workdays"] = "both a holiday and a working day: " + ", ".join(
             d.isoformat() for d in sorted(both)
         )
+    if statutory and "holidays" in parsed and not errors:
+        missing = sorted(statutory - parsed["holidays"])
+        if missing:
+            errors["holidays"] = (
+                f"an official schedule holds every national statutory holiday of {year}; missing: "
+                + ", ".join(d.isoformat() for d in missing)
+            )
     if errors:
         raise ValidationFailed(errors)
     return YearCalendar(year, OFFICIAL, parsed["holidays"], parsed["workdays"])
 
 
 def parse_year(raw: str) -> int:
-    if not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= 2200:
-        raise ValidationFailed({"year": "a year from 2000 to 2200"})
-    return int(raw)
+    return parse_int(raw, "year", 2000, 2200)
 
 
 def _parse_date(value: Any) -> date | None:

@@ -18,6 +18,13 @@ class Channel(StrEnum):
     SMS = "sms"
 
     @property
+    def group(self) -> str | None:
+        """Which sub-score dimensions apply (province.SubScoreDimensions): "on_site" for the hall's
+        devices and the window's QR code, "online" for the web and apps; None for the hotline and SMS,
+        which ask for a level only."""
+        return _GROUPS.get(self)
+
+    @property
     def national_code(self) -> int:
         return _NATIONAL_CODES[self]
 
@@ -37,5 +44,12 @@ _NATIONAL_CODES = {
     Channel.HALL_TERMINAL: 5,
     Channel.PHONE: 6,
     Channel.SMS: 7,
+}
+_GROUPS = {
+    Channel.HALL_PAD: "on_site",
+    Channel.HALL_TERMINAL: "on_site",
+    Channel.QRCODE: "on_site",
+    Channel.PC: "online",
+    Channel.MOBILE: "online",
 }
 _BY_NATIONAL_CODE = {code: channel for channel, code in _NATIONAL_CODES.items()}

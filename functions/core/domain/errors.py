@@ -71,6 +71,13 @@ class CaseAlreadyRated(DomainError):
     code = "case_already_rated"
 
 
+class RatingPeriodOver(DomainError):
+    """The case's rating period (after its completion), or the follow-up period (after its rating), is
+    over: province policy (ProvinceConfig.ratings)."""
+
+    code = "rating_period_over"
+
+
 class IllegalTransition(DomainError):
     """The action is not allowed in the resource's current state."""
 
@@ -91,3 +98,9 @@ class Throttled(DomainError):
     """The store is busy: retry after Retry-After seconds (with the same rating_id)."""
 
     code = "throttled"
+
+
+class InvalidLink(DomainError):
+    """A QR code's or signed rating link's token that is forged, tampered with, expired or malformed."""
+
+    code = "invalid_link"

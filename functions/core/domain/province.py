@@ -61,7 +61,8 @@ class SmsTexts(NamedTuple):
     """The province's SMS configuration: texts sent to applicants and departments (`{placeholders}` are
     filled at send time), how long an invitation stays open, the quiet hours, and whom to notify.
 
-    Placeholders: invitation {item} {department} {case_no} {valid_days}; more_pending {count} {item}
+    Placeholders: invitation {item} {department} {case_no} {valid_days}; thanks {item} {case_no} (the
+    case the reply rated); more_pending {count} {item}
     {case_no}; ticket_notice and reminder_notice {ticket_id} {due}; escalation_notice {ticket_id}
     {department}; reply_notice {department}. No text ever names the staff member rated."""
 
@@ -78,6 +79,9 @@ class SmsTexts(NamedTuple):
     no_invitation: str = "您好，您目前没有待评价的办件。感谢关注政务服务。"
     # A reply to an invitation whose case was rated meanwhile (on another channel).
     already_rated: str = "您好，该办件已评价，感谢您的参与。"
+    # Where the province requires a bad rating's reason: the one text that asks for it when a bad
+    # level comes without words; the next reply's words are the reason.
+    reason_request: str = "您好，请回复文字说明不满意的原因，以便我们改进，收到后即记录您的评价。"
     # Appended to the thanks or help text when the number has other invitations still open.
     more_pending: str = "您还有{count}件办件待评价，请再回复数字评价{item}（办件编号{case_no}）。"
     escalation_notice: str = "工单{ticket_id}（{department}）已超期，已提请贵单位督办。"
@@ -92,6 +96,87 @@ class SmsTexts(NamedTuple):
     contacts: Mapping[str, str] = MappingProxyType({})
 
 
+class SubScoreDimensions(NamedTuple):
+    """The dimensions (二级指标) a rating may score 1..5 besides its overall level (整体满意度, which is
+    `satisfaction` itself and alone decides good or bad), per channel group (functions.core.domain.
+    channels: in the hall or online). A group without dimensions takes no sub-scores."""
+
+    on_site: tuple[str, ...] = ()
+    online: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.on_site, *self.online)))
+
+
+class RatingRules(NamedTuple):
+    """The four rules on ratings in which provinces differ (API.md, "Province rules on ratings").
+
+    The defaults are what applies where a province sets nothing: the national rules (国办发〔2019〕51号,
+    GB/T 39734-2020) make none of these four binding numerically, so none is imposed: no reason
+    required, no period, no default rating, no sub-scores, and a follow-up shown beside the first."""
+
+    # A bad rating (1 or 2) must give its reason: a bad tag or a comment (Shandong's interface:
+    # "差评必须勾选详情或填写文字评价").
+    reason_required: bool = False
+    # Days after the case's completion (办结) in which it may be rated, on every channel; None: no limit.
+    rating_period_days: int | None = None
+    # Days after a case's rating in which a follow-up (追评) may be given, where the province takes
+    # follow-ups (ProvinceConfig.allow_follow_up); None: no limit.
+    follow_up_days: int | None = None
+    # True: a follow-up replaces the rating it follows in every figure; False: both are counted.
+    follow_up_replaces: bool = False
+    # A completed case still unrated when its rating period ends gets a default rating (系统默认评价),
+    # made by the stack, of this (good) level; it needs a rating period.
+    default_rating: bool = False
+    default_level: int = 5
+    # True: a default rating counts as a rating of `default_level` (a good one) in every figure; False:
+    # it is counted only as a default (`defaults`), in no level, index or rate.
+    default_counts_good: bool = False
+    sub_scores: SubScoreDimensions = SubScoreDimensions()
+
+    def check(self) -> None:
+        for name in ("rating_period_days", "follow_up_days"):
+            days = getattr(self, name)
+            if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+                raise ValueError(f"ratings.{name} must be a whole number of days, at least 1, or None")
+        if self.default_rating and self.rating_period_days is None:
+            raise ValueError("ratings.default_rating needs a rating_period_days after which it is made")
+        if self.default_level not in (3, 4, 5):
+            # A bad level would open a ticket nobody asked for: a default rating is never a ticket.
+            raise ValueError("ratings.default_level must be a good satisfaction level 3..5")
+        for dimension in self.sub_scores.all():
+            if not re.fullmatch(r"[a-z][a-z_]{0,31}", dimension) or dimension == "satisfaction":
+                raise ValueError(f"sub-score dimension {dimension!r}: lower-case a-z and _, not satisfaction")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._asdict(), "sub_scores": self.sub_scores._asdict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RatingRules":
+        values = dict(data)
+        dimensions = values.pop("sub_scores", {})
+        return cls(
+            **values,
+            sub_scores=SubScoreDimensions(**{k: tuple(v) for k, v in dimensions.items()}),
+        )
+
+
+class RaterScreens(NamedTuple):
+    """The rating screens the stack serves (window tablets and kiosks at /terminal, QR codes and signed
+    links at /rate): how long the thank-you screen stays before the next person, how long a pairing
+    code lives, the oldest a queued device rating may be when it finally arrives, and the flood limits
+    of a window's printed QR code (ratings per browser and per address, per window, per local day)."""
+
+    idle_seconds: int = 20
+    pairing_minutes: int = 30
+    device_queue_max_days: int = 7
+    qr_per_browser_per_day: int = 3
+    qr_per_address_per_day: int = 30
+    # A case's QR code and signed link expire this many days after the case's completion (the
+    # province's rating period: 15 days in Guizhou).
+    case_link_days: int = 15
+
+
 @dataclass(frozen=True)
 class ProvinceConfig:
     code: str  # 12 digits
@@ -101,6 +186,7 @@ class ProvinceConfig:
     index: IndexRule = IndexRule()
     deadlines: Deadlines = Deadlines()
     warnings: WarningPolicy = WarningPolicy()
+    ratings: RatingRules = RatingRules()
     timezone: str = "Asia/Shanghai"
     allow_follow_up: bool = False
     # Extra holidays a province keeps (ethnic autonomous regions), as YYYY-MM-DD.
@@ -112,6 +198,7 @@ class ProvinceConfig:
     # 中心), which answers a bad rating that names a region but no department; the nearest one up the
     # region's chain does.
     administration_offices: Mapping[str, str] = field(default_factory=dict)
+    screens: RaterScreens = RaterScreens()
 
     def __post_init__(self) -> None:
         if (
@@ -137,6 +224,9 @@ class ProvinceConfig:
             raise ValueError("remind_before_hours cannot be negative")
         if self.closing_time is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.closing_time):
             raise ValueError("closing_time must be HH:MM")
+        self.ratings.check()
+        if min(self.screens) < 1:
+            raise ValueError("every screens setting must be at least 1")
         for region in self.administration_offices:
             if normalise_region_code(region) != region:
                 raise ValueError(f"administration office region {region!r} must be a 12-digit region code")
@@ -158,11 +248,13 @@ class ProvinceConfig:
             "index": {**self.index._asdict(), "scores": dict(self.index.scores)},
             "deadlines": self.deadlines._asdict(),
             "warnings": self.warnings._asdict(),
+            "ratings": self.ratings.to_dict(),
             "timezone": self.timezone,
             "allow_follow_up": self.allow_follow_up,
             "local_holidays": self.local_holidays,
             "closing_time": self.closing_time,
             "administration_offices": dict(self.administration_offices),
+            "screens": self.screens._asdict(),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -184,11 +276,13 @@ class ProvinceConfig:
             index=IndexRule(**index),
             deadlines=Deadlines(**data.get("deadlines", {})),
             warnings=WarningPolicy(**data.get("warnings", {})),
+            ratings=RatingRules.from_dict(data.get("ratings", {})),
             timezone=data.get("timezone", "Asia/Shanghai"),
             allow_follow_up=bool(data.get("allow_follow_up", False)),
             local_holidays=tuple(data.get("local_holidays", ())),
             closing_time=data.get("closing_time"),
             administration_offices=MappingProxyType(dict(data.get("administration_offices", {}))),
+            screens=RaterScreens(**data.get("screens", {})),
         )
 
     @classmethod

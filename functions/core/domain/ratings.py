@@ -46,6 +46,7 @@ _FIELDS = frozenset(
         "comment",
         "rater",
         "rated_at",
+        "sub_scores",
     }
 )
 _RATER_FIELDS = frozenset({"phone", "name", "kind", "id_number"})
@@ -76,6 +77,8 @@ class RatingRequest(NamedTuple):
     rated_at: datetime | None
     fingerprint: str  # of the body as sent: a retry with the same body is the same rating
     follow_up: bool = False  # 追评: a second, marked rating of a case already rated
+    # The province's dimensions scored 1..5 besides the overall level (ProvinceConfig.ratings.sub_scores).
+    sub_scores: Mapping[str, int] = {}
 
 
 def parse_rating_id(raw: str) -> str:
@@ -150,6 +153,19 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
 
     rater = _parse_rater(body.get("rater"), errors)
     rated_at = _parse_rated_at(body.get("rated_at"), now, errors)
+    sub_scores = _parse_sub_scores(body.get("sub_scores"), channel, province, errors)
+    if (
+        province.ratings.reason_required
+        and satisfaction is not None
+        and not satisfaction.good
+        and not tags
+        and comment is None
+        and not errors.keys() & {"tags", "comment"}
+    ):
+        # Shandong's words: 差评必须勾选详情或填写文字评价.
+        reason = "a bad rating gives its reason here: tick a bad tag or write a comment"
+        errors["tags"] = reason
+        errors["comment"] = reason
 
     if errors:
         raise ValidationFailed(errors)
@@ -166,7 +182,38 @@ def parse_rating_request(body: Any, province: ProvinceConfig, now: datetime) -> 
         rated_at=rated_at,
         fingerprint=fingerprint(body),
         follow_up=follow_up is True,
+        sub_scores=sub_scores,
     )
+
+
+def _parse_sub_scores(
+    raw: Any, channel: Channel | None, province: ProvinceConfig, errors: dict[str, str]
+) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors["sub_scores"] = "must be an object of dimension: 1..5"
+        return {}
+    dimensions = province.ratings.sub_scores
+    if channel is None:
+        known: tuple[str, ...] = dimensions.all()
+    else:
+        group = channel.group
+        known = getattr(dimensions, group) if group is not None else ()
+    if not known:
+        where = f"on channel {channel.value}" if channel is not None else ""
+        errors["sub_scores"] = f"{province.name} takes no sub-scores {where}".strip()
+        return {}
+    _refuse_unknown_fields(raw, known, "sub_scores", errors)
+    scores: dict[str, int] = {}
+    for name, level in raw.items():
+        if name not in known:
+            continue
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+            errors[f"sub_scores.{name}"] = "an integer from 1 to 5"
+        else:
+            scores[name] = level
+    return scores
 
 
 def _parse_subjects(raw: Any, errors: dict[str, str]) -> dict[SubjectKind, str] | None:
@@ -320,6 +367,19 @@ class Rating(NamedTuple):
     # The ticket's outcome as the tickets function writes it onto the rating (COMMON.md contract 2);
     # None until the ticket exists.
     ticket: Mapping[str, str | bool] | None = None
+    sub_scores: Mapping[str, int] = {}
+    # 系统默认评价: made by the stack when the case's rating period ended unrated. `counted` says whether
+    # it counts at its level (the province's rule when it was made); never a ticket.
+    default: bool = False
+    counted: bool = True
+    # The rating that replaces this one in every figure (a follow-up where the province's rule says
+    # so, or the person's own rating of a case rated by default).
+    replaced_by: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """What the contract shows: "default", "follow_up" or "rating"."""
+        return "default" if self.default else "follow_up" if self.follow_up else "rating"
 
     @property
     def good(self) -> bool:
@@ -333,11 +393,57 @@ class Rating(NamedTuple):
     def ticket_id(self) -> str | None:
         """A bad rating knows its ticket's id before the ticket exists: the ticket is opened from the
         ratings stream under this id, so the answer to the channel can name it at once."""
-        return None if self.good else ticket_id_for(self.rating_id)
+        return None if self.good or self.default else ticket_id_for(self.rating_id)
 
 
 def ticket_id_for(rating_id: str) -> str:
     return f"tk-{rating_id}"
+
+
+class DueCase(NamedTuple):
+    """A completed case whose rating period has ended, as the cases index holds it."""
+
+    case_no: str
+    subjects: Mapping[SubjectKind, str]
+    paths: tuple[str, ...]
+    department: str | None
+    region: str
+    rate_until: datetime
+    rated: bool  # rated on some channel before the case system reported it
+
+
+def default_rating_id(case_no: str) -> str:
+    """One id per case: the schedule running twice, or two runs at once, make one default rating."""
+    return "dflt-" + hashlib.sha256(case_no.encode()).hexdigest()[:40]
+
+
+def build_default_rating(case: DueCase, province: ProvinceConfig, now: datetime) -> Rating:
+    """The default rating (系统默认评价) of a case unrated at the end of its rating period: rated then,
+    at the province's default level, anonymous, no tags. Its channel is `sms`, the invitation it
+    answers for (the contract shows it as `kind: "default"`, Zhejiang's channel code 7)."""
+    rules = province.ratings
+    zone = _zone(province.timezone)
+    rated_at = case.rate_until.astimezone(zone)
+    return Rating(
+        rating_id=default_rating_id(case.case_no),
+        channel=Channel.SMS,
+        satisfaction=Satisfaction(rules.default_level),
+        subjects=case.subjects,
+        paths=case.paths,
+        department=case.department,
+        region=case.region,
+        case_no=case.case_no,
+        tags=(),
+        comment=None,
+        rater=None,
+        rater_kind=None,
+        rated_at=rated_at,
+        received_at=now.astimezone(zone),
+        day=rated_at.date().isoformat(),
+        fingerprint=fingerprint({"default_rating_of": case.case_no}),
+        default=True,
+        counted=rules.default_counts_good,
+    )
 
 
 def build_rating(
@@ -370,6 +476,7 @@ def build_rating(
         fingerprint=request.fingerprint,
         follow_up=request.follow_up,
         channel_key=channel_key,
+        sub_scores=dict(request.sub_scores),
     )
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from functions.core.domain.directory import SubjectKind, SubjectRef, normalise_code
-from functions.core.domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from functions.core.domain.errors import NotFound, Unauthenticated, ValidationFailed
 from functions.core.domain.regions import InvalidRegionCode, is_within, normalise_region_code
 
 
@@ -76,5 +76,7 @@ def may_see(viewer: Viewer, paths: tuple[str, ...]) -> bool:
 
 
 def require_may_see(viewer: Viewer, paths: tuple[str, ...], what: str) -> None:
+    """Something outside the viewer's scope is answered as if it did not exist (404, the same message
+    as a missing one), so that nobody learns which ids exist outside their scope."""
     if not may_see(viewer, paths):
-        raise Forbidden(f"this {what} is outside your scope")
+        raise NotFound(f"no such {what} in your scope")

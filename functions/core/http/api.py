@@ -20,11 +20,13 @@ MAX_JSON_BODY = 16 * 1024
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 400,
+    errors.InvalidLink: 400,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.CaseAlreadyRated: 409,
+    errors.RatingPeriodOver: 409,
     errors.IllegalTransition: 409,
     errors.TooLarge: 413,
     errors.UnsupportedMediaType: 415,

@@ -27,6 +27,8 @@ class Access(StrEnum):
     CHANNEL = "channel"  # a channel's x-api-key
     PERSON = "person"  # a person's bearer token
     CHANNEL_OR_PERSON = "channel_or_person"  # either (directory reads)
+    CHANNEL_OR_DEVICE = "channel_or_device"  # a channel key, or a rating device's bearer credential
+    DEVICE = "device"  # a rating device's bearer credential only (its own profile)
     LOCAL = "local"  # served by the local stack only, never deployed (/local/sms/*)
 
 

@@ -33,6 +33,10 @@ class Caller(NamedTuple):
     role: Role | None = None
     scope: str | None = None
     subject: str | None = None
+    # A rating device (window tablet, kiosk): the id its credential names, as the authorizer read it.
+    # Only its shape was checked there: the function checks the credential itself (functions.core.
+    # services.devices), on every request, so a revoked device is refused at once.
+    device: str | None = None
 
     @property
     def is_channel(self) -> bool:
@@ -45,6 +49,8 @@ def caller_from_context(request_context: Mapping[str, Any] | None) -> Caller:
     neither came through a route that asks for no credentials."""
     context = request_context or {}
     granted = context.get("authorizer") or {}
+    if granted.get("device"):
+        return Caller(device=str(granted["device"]))
     if granted.get("role"):
         who = person(str(granted["role"]), granted.get("scope") or None, granted.get("sub") or None)
         return Caller(role=who.role, scope=who.scope, subject=who.subject)
@@ -60,7 +66,7 @@ def require_channel(caller: Caller) -> None:
 
 
 def require_person(caller: Caller) -> None:
-    if caller.is_channel:
+    if caller.is_channel or caller.role is None:
         raise Forbidden("this needs a person's bearer token")
 
 

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from functions.core.domain.devices import device_id_of, is_device_token
 from functions.core.domain.errors import Unauthenticated
 from functions.core.domain.scopes import Person, person
 from functions.core.runtime import Lazy
@@ -102,6 +103,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
             raise Unauthorized()
         # A channel: API Gateway validates the key against the usage plans after this answer.
         return {"principalId": "channel", "policyDocument": _allow(event), "usageIdentifierKey": key}
+    if is_device_token(token):
+        return _device_answer(event, token)
     try:
         who = verify(token)
     except Unauthenticated as refused:
@@ -113,6 +116,26 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         "policyDocument": _allow(event),
         # API Gateway passes only strings, numbers and booleans; an absent scope is "".
         "context": {"role": who.role.value, "scope": who.scope or "", "sub": who.subject or ""},
+    }
+    key = console_key.get()
+    if key:
+        answer["usageIdentifierKey"] = key
+    return answer
+
+
+def _device_answer(event: Mapping[str, Any], token: str) -> dict[str, Any]:
+    """A rating device's credential: only its shape is judged here (the id it names goes to the function
+    in the context); the function checks the secret and the device's status against its table on every
+    request, so revoking works at once whatever this answer's cache. Devices share the console plan's
+    throttle and quota, like people: no channel key ever sits on a device."""
+    try:
+        device_id = device_id_of(token)
+    except Unauthenticated:
+        raise Unauthorized() from None
+    answer: dict[str, Any] = {
+        "principalId": device_id,
+        "policyDocument": _allow(event),
+        "context": {"device": device_id},
     }
     key = console_key.get()
     if key:

@@ -108,6 +108,11 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "channelKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
                 "personToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "deviceToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a rating device's credential",
+                },
             },
         },
         "security": CHANNEL_OR_PERSON,

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from functions.core.domain.directory import DirectoryEntry, SubjectRef, required_refs, resolve_subjects
-from functions.core.domain.errors import NotFound
+from functions.core.domain.errors import CaseAlreadyRated, NotFound
 from functions.core.domain.province import ProvinceConfig
 from functions.core.domain.ratings import (
+    DueCase,
     ProtectedRater,
     RaterInput,
     Rating,
+    build_default_rating,
     build_rating,
     parse_rating_request,
 )
@@ -34,6 +36,11 @@ class AcceptedRating(Protocol):
 class RatingStore(Protocol):
     def accept(self, rating: Rating) -> AcceptedRating: ...
     def get(self, rating_id: str) -> Rating | None: ...
+
+
+class DueCases(Protocol):
+    def due_for_default(self, now: datetime) -> Iterable[DueCase]: ...
+    def clear_default_due(self, case_no: str) -> None: ...
 
 
 class Protector(Protocol):
@@ -83,6 +90,39 @@ class RatingService:
     def get(self, rating_id: str, caller: Viewer) -> Rating:
         rating = self.store.get(rating_id)
         if rating is None:
-            raise NotFound("no such rating")
+            raise NotFound("no such rating in your scope")
         require_may_see(caller, rating.paths, "rating")
         return rating
+
+
+@dataclass
+class DefaultRatings:
+    """The default ratings (系统默认评价) of completed cases left unrated through their rating period:
+    the schedule's work. Each is made once, whatever happens around it: its id is the case's, and it
+    claims the case in the same write as any rating (so a second run replays it, and a rating that
+    arrives first wins: the default is then not made)."""
+
+    cases: DueCases
+    store: RatingStore
+    province: ProvinceConfig
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def run(self) -> dict[str, int]:
+        now = self.clock()
+        made = replayed = rated = 0
+        for case in self.cases.due_for_default(now):
+            if case.rated:
+                self.cases.clear_default_due(case.case_no)
+                rated += 1
+                continue
+            try:
+                accepted = self.store.accept(build_default_rating(case, self.province, now))
+            except CaseAlreadyRated:
+                self.cases.clear_default_due(case.case_no)
+                rated += 1
+                continue
+            if accepted.created:
+                made += 1
+            else:
+                replayed += 1
+        return {"made": made, "replayed": replayed, "rated_meanwhile": rated}

@@ -8,17 +8,18 @@ returns the stored item in the same answer (ReturnValuesOnConditionCheckFailure)
 from a conflict without another read."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
 from functions.core.domain.channels import Channel
 from functions.core.domain.directory import SubjectKind
-from functions.core.domain.errors import Conflict, Throttled
+from functions.core.domain.errors import CaseAlreadyRated, Conflict, RatingPeriodOver, Throttled
 from functions.core.domain.levels import Satisfaction
+from functions.core.domain.province import RatingRules
 from functions.core.domain.ratings import ProtectedRater, Rating
-from functions.core.storage.cases import DynamoCases
+from functions.core.storage.cases import DynamoCases, RatedByDefault
 
 _BUSY = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 _BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
@@ -30,17 +31,37 @@ class Accepted(NamedTuple):
 
 
 class DynamoRatings:
-    def __init__(self, client: Any, ratings_table: str, cases: DynamoCases) -> None:
+    """`rules` and `follow_ups` are the province's (ProvinceConfig.ratings, .allow_follow_up): what the
+    case's claim checks besides one rating per case."""
+
+    def __init__(
+        self,
+        client: Any,
+        ratings_table: str,
+        cases: DynamoCases,
+        rules: RatingRules | None = None,
+        follow_ups: bool = False,
+    ) -> None:
         self._client = client
         self._ratings = ratings_table
         self._cases = cases
+        self._rules = rules or RatingRules()
+        self._follow_ups = follow_ups
 
     def accept(self, rating: Rating) -> Accepted:
-        item = rating_to_item(rating)
         try:
             if rating.case_no is None:
-                return self._put(rating, item)
-            return self._put_claiming_case(rating, item)
+                return self._put(rating, rating_to_item(rating))
+            if rating.follow_up:
+                return self._follow_up(rating)
+            try:
+                return self._put_claiming_case(rating, rating_to_item(rating))
+            except RatedByDefault:
+                if not self._follow_ups:
+                    raise CaseAlreadyRated(f"case {rating.case_no} has been rated by default") from None
+                # The person's own rating of a case rated by default follows that rating up (追评),
+                # within the follow-up period, counted as the province's follow-up rule says.
+                return self._follow_up(rating._replace(follow_up=True))
         except ClientError as e:
             # Still throttled after the client's own retries: the channel retries later with the same
             # rating_id, which is safe, so tell it so instead of failing.
@@ -62,7 +83,46 @@ class DynamoRatings:
             return self._replay(rating, stored)
         return Accepted(rating, created=True)
 
-    def _put_claiming_case(self, rating: Rating, item: dict[str, Any]) -> Accepted:
+    def _follow_up(self, rating: Rating) -> Accepted:
+        """A follow-up names the rating it follows (read from the case), within the follow-up period
+        after that one; where the follow-up replaces it, the same transaction marks it replaced."""
+        assert rating.case_no is not None
+        case = self._cases.get(rating.case_no) or {}
+        if case.get("follow_up_id", {}).get("S") == rating.rating_id:  # a retry of this follow-up
+            return self._replay(rating, self._get_item(rating.rating_id))
+        first = case.get("rating_id", {}).get("S")
+        if first is None:
+            raise self._cases.refusal(rating, case)
+        if "follow_up_id" in case:
+            raise self._cases.refusal(rating, case)
+        days = self._rules.follow_up_days
+        first_at = datetime.fromisoformat(case["rated_at"]["S"])
+        if days is not None and rating.rated_at > first_at + timedelta(days=days):
+            raise RatingPeriodOver(
+                f"case {rating.case_no} can no longer be followed up: its follow-up period of {days} days is over"
+            )
+        replaces: list[dict[str, Any]] = []
+        if self._rules.follow_up_replaces:
+            replaces.append(
+                {
+                    "Update": {
+                        "TableName": self._ratings,
+                        "Key": {"rating_id": {"S": first}},
+                        "UpdateExpression": "SET replaced_by = :r",
+                        "ConditionExpression": "attribute_exists(rating_id) AND attribute_not_exists(replaced_by)",
+                        "ExpressionAttributeValues": {":r": {"S": rating.rating_id}},
+                    }
+                }
+            )
+        return self._put_claiming_case(rating, rating_to_item(rating), follows=first, also=replaces)
+
+    def _put_claiming_case(
+        self,
+        rating: Rating,
+        item: dict[str, Any],
+        follows: str | None = None,
+        also: list[dict[str, Any]] | None = None,
+    ) -> Accepted:
         assert rating.case_no is not None
         try:
             self._client.transact_write_items(
@@ -75,7 +135,8 @@ class DynamoRatings:
                             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
-                    self._cases.claim(rating),
+                    self._cases.claim(rating, follows),
+                    *(also or []),
                 ],
                 ReturnConsumedCapacity="TOTAL",
             )
@@ -87,6 +148,10 @@ class DynamoRatings:
                 return self._replay(rating, stored)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 raise self._cases.refusal(rating, reasons[1].get("Item")) from None
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                raise CaseAlreadyRated(
+                    f"case {rating.case_no} has had its follow-up rating already"
+                ) from None
             if _BUSY_REASONS.intersection(codes):
                 # Another request is writing the same case or rating at this moment.
                 raise Throttled("the ratings store is busy; retry with the same rating_id") from None
@@ -143,6 +208,13 @@ def rating_to_item(rating: Rating) -> dict[str, Any]:
         item["tags"] = {"L": [{"S": tag} for tag in rating.tags]}
     if rating.comment:
         item["comment"] = {"S": rating.comment}
+    if rating.sub_scores:
+        item["sub_scores"] = {"M": {name: {"N": str(level)} for name, level in rating.sub_scores.items()}}
+    if rating.default:
+        item["kind"] = {"S": "default"}
+        item["counted"] = {"BOOL": rating.counted}
+    if rating.replaced_by:
+        item["replaced_by"] = {"S": rating.replaced_by}
     if rating.rater_kind:
         item["rater_kind"] = {"S": rating.rater_kind}
     if rating.rater:
@@ -196,6 +268,10 @@ def item_to_rating(item: Mapping[str, Any]) -> Rating:
         follow_up=item.get("follow_up", {}).get("BOOL", False),
         channel_key=item.get("channel_key", {}).get("S"),
         ticket=_ticket_outcome(item.get("ticket")),
+        sub_scores={name: int(v["N"]) for name, v in item.get("sub_scores", {}).get("M", {}).items()},
+        default=item.get("kind", {}).get("S") == "default",
+        counted=item.get("counted", {}).get("BOOL", True),
+        replaced_by=item.get("replaced_by", {}).get("S"),
     )
 
 

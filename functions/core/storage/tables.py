@@ -82,7 +82,15 @@ RATINGS = TableSpec("ratings", Key("rating_id"), stream="NEW_AND_OLD_IMAGES")
 # and recorded when the case system reports it completed (POST /v1/cases: `fp`, its subjects, `paths`,
 # `day`), so the applicant can be invited to rate. Its stream lets the indices count completed and
 # rated cases (the active rating rate) without reading anything else. No case item ever expires.
-CASES = TableSpec("cases", Key("case_no"), stream="NEW_AND_OLD_IMAGES")
+# Where the province rates by default, a recorded case carries `default_due` (and `rate_until`, the end
+# of its rating period) until it is rated: the sparse `default_due` index is what the default-rating
+# schedule reads, never a scan of every case.
+CASES = TableSpec(
+    "cases",
+    Key("case_no"),
+    indexes=(GlobalIndex("default_due", Key("default_due"), Key("rate_until")),),
+    stream="NEW_AND_OLD_IMAGES",
+)
 
 # The SMS channel: invitations by the applicant's keyed phone hash (pk "phone#<hash>", sk
 # "inv#<case_no>"), opt-outs (sk "optout"), and texts already handed to the provider (pk "sent#<key>").
@@ -129,6 +137,16 @@ TICKETS = TableSpec(
 # updated or deleted (functions/tickets/store.py says how IAM holds the function to that in AWS).
 TICKET_TRAIL = TableSpec("ticket-trail", Key("ticket_id"), Key("entry"))
 
+# Rating devices and what protects the rating screens: devices (pk "device#<id>", with the SHA-256 of
+# their credential; by_department lists a department's), pairing codes (pk "pair#<sha256>", used once,
+# TTL), and the flood counters of window QR codes (pk "flood#<window>#<day>#b|a#<hash>", TTL).
+DEVICES = TableSpec(
+    "devices",
+    Key("pk"),
+    indexes=(GlobalIndex("by_department", Key("department"), Key("pk")),),
+    ttl_attribute="ttl",
+)
+
 
 # The upward export's ledger (functions/export/store.py): one item per record of a rating for a target
 # (pk "<target>#<rating_id>#<part>") with its sync state; `due` lists what the scheduled sender may
@@ -154,4 +172,5 @@ TABLES: tuple[TableSpec, ...] = (
     TICKETS,
     TICKET_TRAIL,
     EXPORT,
+    DEVICES,
 )
