@@ -121,8 +121,11 @@ def local_receiver_take(target: str) -> Response:
         exchange = receiver.receive(request.raw_body or b"", dict(request.headers))
     except ReceiverTimeout:
         time.sleep(receiver.target.timeout_seconds + 0.5)  # the sender has given up by now
-        return Response(b"", status_code=504, headers={"content-type": "text/plain"})
-    return Response(exchange.body, status_code=exchange.status, headers=dict(exchange.headers))
+        return Response("", status_code=504, headers={"content-type": "text/plain"})
+    # Text, as Lambda's proxy answer carries it (every receipt is UTF-8 JSON or an HTML page).
+    return Response(
+        exchange.body.decode("utf-8", "replace"), status_code=exchange.status, headers=dict(exchange.headers)
+    )
 
 
 @app.route("/local/receivers/{target}/statistics", methods=["GET"], access=Access.LOCAL)

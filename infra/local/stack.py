@@ -238,9 +238,20 @@ def _wake_schedules_on_requests(gateway: LocalApiGateway) -> None:
         try:
             return handle(*args, **kwargs)
         finally:
-            emulator.ACTIVITY.notify()
+            method = str(args[0] if args else kwargs.get("method", ""))
+            path = str(args[1] if len(args) > 1 else kwargs.get("raw_path", ""))
+            if not _stack_to_itself(method, path):
+                emulator.ACTIVITY.notify()
 
     gateway.handle = handle_and_wake  # type: ignore[method-assign]
+
+
+def _stack_to_itself(method: str, path: str) -> bool:
+    """The export's sender and reconciliation calling the local receivers: the stack's own traffic,
+    which must not wake the schedules that make it (each run would wake the next at once)."""
+    if not path.startswith("/local/receivers/"):
+        return False
+    return (method == "POST" and path.endswith("/records")) or path.split("?")[0].endswith("/statistics")
 
 
 def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:

@@ -4,7 +4,6 @@ and comes back, loses a record that the reconciliation re-sends, and the schedul
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -27,7 +26,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 40.0) -> Any:
 def received(api: Api, target: str) -> dict[str, Any]:
     answer = api.get(f"/local/receivers/{target}/records")
     assert answer.status == 200
-    return {r["natural_key"]: r for r in json.loads(answer.body)["records"]}
+    return {r["natural_key"]: r for r in answer.json()["records"]}
 
 
 def rate(api: Api, channel_headers: dict[str, str]) -> str:
@@ -60,7 +59,7 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
     # And the admin sees the day
     answer = api.get(f"/v1/export/status?date={today}&target=national", admin_headers)
     assert answer.status == 200
-    status = json.loads(answer.body)
+    status = answer.json()
     assert status["acknowledged"] >= 1 and len(status["digest"]) == 64
 
     # When the national platform is down, a rating waits, unacknowledged, and is caught up when it is back
@@ -69,7 +68,7 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
         second = rate(api, channel_headers)
         time.sleep(3)
         ran = api.request("POST", "/local/schedules/export-sender")
-        assert ran.status == 200 and "national" in json.loads(ran.body)["result"]
+        assert ran.status == 200 and "national" in ran.json()["result"]
         assert f"{second}#1" not in received(api, "national")
     finally:
         mode(api, "national", mode="ok")
@@ -87,9 +86,9 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
 
 def test_the_schedules_are_listed_and_a_bad_reconcile_request_is_a_400(api, admin_headers):
     answer = api.get("/local/schedules")
-    names = {s["name"] for s in json.loads(answer.body)["schedules"]}
+    names = {s["name"] for s in answer.json()["schedules"]}
     assert {"export-sender", "export-reconcile-daily", "sms-release"} <= names
     assert api.request("POST", "/local/schedules/no-such-job").status == 404
     bad = api.send_json("POST", "/v1/export/reconcile", {"date": "yesterday"}, admin_headers)
-    assert bad.status == 400 and json.loads(bad.body)["error"] == "validation"
+    assert bad.status == 400 and bad.json()["error"] == "validation"
     assert api.send_json("PUT", "/local/receivers/national", {"mode": "asleep"}).status == 400
