@@ -29,6 +29,7 @@ from tests.bench import (
     public_segmentation,
     public_summary,
     rate_inprocess,
+    rater_screens,
     sms_costs,
     tickets,
 )
@@ -49,6 +50,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("public_summary", public_summary.main, False),
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
+    ("rater_screens", rater_screens.main, QUICK),
     ("export_costs", export_costs.main, False),
 )
 
