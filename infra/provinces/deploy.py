@@ -81,6 +81,10 @@ class DeployConfig:
     api_rate_per_second: float = 500.0
     api_burst: int = 1000
     waf_requests_per_5_minutes_per_ip: int = 3000
+    # QR ratings (POST /v1/qr-ratings, no credentials) per address in 5 minutes: the WAF's edge of the
+    # flood rule that the devices function keeps per browser and address per window and day. A hall's
+    # guest Wi-Fi puts many phones behind one address: generous here, exact in the function.
+    waf_qr_ratings_per_5_minutes_per_ip: int = 100
     public_cache_seconds: int = 300
     log_retention_days: int = 365
     # The alarm thresholds an operator tunes per province.

@@ -19,15 +19,18 @@ from collections.abc import Callable
 from tests.bench import (
     cost_model,
     directory_changes,
+    directory_scale,
     dynamodb_cost,
     http_load,
     import_time,
     index_counters,
+    load_day,
     local_idle,
     moto_query,
     public_segmentation,
     public_summary,
     rate_inprocess,
+    rater_screens,
     sms_costs,
     tickets,
 )
@@ -48,6 +51,10 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("public_summary", public_summary.main, False),
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
+    ("rater_screens", rater_screens.main, QUICK),
+    ("load_day", load_day.main, QUICK),
+    # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
+    ("directory_scale", directory_scale.main, QUICK),
 )
 
 
