@@ -73,6 +73,17 @@ REASONS: dict[str, str] = {
         "by putting the new key in this secret when the operator issues one (README), which no rotation "
         "Lambda could do."
     ),
+    "AwsSolutions-SMG4[qr]": (
+        "The QR signing key is rotated by an operator (put-secret-value: the old version becomes "
+        "AWSPREVIOUS, which the devices function still accepts, so printed window codes keep working "
+        "until the next rotation, when they are reprinted). A scheduled rotation would void codes "
+        "printed at every counter without anyone reprinting them (README)."
+    ),
+    "AwsSolutions-SMG4[export]": (
+        "The export targets' key is agreed with the target (the national platform or the provincial "
+        "hub issues or registers it): it is rotated by putting the new key in this secret when the target "
+        "changes it (README, upward export), which no rotation Lambda could do."
+    ),
     "AwsSolutions-SMG4[console]": (
         "The value of the console plan's 'people' API key, which API Gateway also holds: a rotation "
         "Lambda would change the secret without changing the key (API Gateway key values are immutable). "
@@ -168,7 +179,12 @@ def suppress(stack: ProvinceStack) -> None:
             acknowledge(method, "AwsSolutions-APIG4[public]", "AwsSolutions-APIG4")
     acknowledge(stack.api.console_key_secret, "AwsSolutions-SMG4[console]", "AwsSolutions-SMG4")
     # A new secret gets no acknowledgment until someone writes down why it is not rotated.
-    unrotated = {"personal-data": "AwsSolutions-SMG4", "sms-provider-key": "AwsSolutions-SMG4[gateway]"}
+    unrotated = {
+        "personal-data": "AwsSolutions-SMG4",
+        "sms-provider-key": "AwsSolutions-SMG4[gateway]",
+        "qr-signing": "AwsSolutions-SMG4[qr]",
+        "export-target-key": "AwsSolutions-SMG4[export]",
+    }
     for name, secret in stack.messaging.secrets.items():
         if name in unrotated:
             acknowledge(secret, unrotated[name], "AwsSolutions-SMG4")

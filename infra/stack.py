@@ -7,15 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
+from functions.export.targets import targets_to_json
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
 from infra.constructs.functions import Functions, SmsRoute, deployed_functions, province_environment
+from infra.constructs.grants import grant_secret, harden_key_policy
 from infra.constructs.messaging import Messaging
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.workflow import Workflow
@@ -89,6 +92,11 @@ class ProvinceStack(Stack):
             tracing=tracing,
         )
         code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
+        sms_route = SmsRoute(
+            sns_sms=deploy.facts.sns_sms,
+            provider_url=deploy.sms_provider_url,
+            provider_key_secret_arn=self.messaging.secrets[topology.SMS_PROVIDER_KEY].secret_arn,
+        )
         self.functions = Functions(
             self,
             "Functions",
@@ -99,12 +107,14 @@ class ProvinceStack(Stack):
                 **province_environment(
                     self, prefix=prefix, province_json=province.to_json(), stage=deploy.stage_name
                 ),
-                **SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url).environment(),
+                **sms_route.environment(),
                 # Where the console signs people in and sends evidence files (its page's connect-src).
                 **deploy.identity.console_environment(),
                 "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
                     self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
                 ),
+                # Where ratings go upward, and how each target codes them (no secret in it).
+                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -115,7 +125,7 @@ class ProvinceStack(Stack):
             failure_queue=self.messaging.queues[topology.STREAM_FAILURE_QUEUE],
             retention=keep,
             tracing=tracing,
-            sms=SmsRoute(sns_sms=deploy.facts.sns_sms, provider_url=deploy.sms_provider_url),
+            sms=sms_route,
         )
         authorizer = self.functions.function(
             "authorizer",
@@ -139,7 +149,7 @@ class ProvinceStack(Stack):
             retention=keep,
         )
         # The authorizer answers people's usageIdentifierKey with the console plan's key, from this secret.
-        self.api.console_key_secret.grant_read(authorizer)
+        grant_secret(authorizer, self.api.console_key_secret)
         authorizer.add_environment("CONSOLE_KEY_SECRET_ARN", self.api.console_key_secret.secret_arn)
         key_kinds = self.api.key_kinds_json()
         for fn in http.values():
@@ -149,6 +159,7 @@ class ProvinceStack(Stack):
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
+        export_daily = self.functions.functions.get("export-reconcile-daily")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -167,5 +178,9 @@ class ProvinceStack(Stack):
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
             machine_log_groups=self.workflow.log_groups,
+            export_log_group=export_daily.log_group if export_daily is not None else None,
         )
+        for key in self.node.find_all():
+            if isinstance(key, kms.Key):
+                harden_key_policy(key, prefix)
         suppress(self)

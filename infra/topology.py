@@ -19,14 +19,47 @@ class Needs:
     `<NAME>_QUEUE_URL`, `<NAME>_STATE_MACHINE_ARN`, `<NAME>_SECRET_ARN`; NAME upper-cased, `-` → `_`).
     The source of an event-source mapping needs no entry: the mapping grants its own read."""
 
-    reads: tuple[str, ...] = ()  # tables read (GetItem, Query, Scan, BatchGetItem)
-    writes: tuple[str, ...] = ()  # tables read and written (incl. TransactWriteItems)
+    reads: tuple[str, ...] = ()  # tables read (GetItem, BatchGetItem, Query)
+    writes: tuple[str, ...] = ()  # tables read and written: + PutItem, UpdateItem (also in transactions)
+    appends: tuple[str, ...] = ()  # tables only added to: GetItem, Query, PutItem (the trail)
+    deletes: tuple[str, ...] = ()  # tables items are deleted from (DeleteItem, also in transactions)
+    scans: tuple[str, ...] = ()  # tables scanned whole
+    batch_writes: tuple[str, ...] = ()  # tables written with BatchWriteItem
     publishes: tuple[str, ...] = ()  # topics
     sends: tuple[str, ...] = ()  # queues
     starts: tuple[str, ...] = ()  # state machines (StartExecution, SendTask*)
     secrets: tuple[str, ...] = ()  # Secrets Manager secrets read
     buckets: tuple[str, ...] = ()  # buckets written (uploads, presigned by the function)
     texts_phones: bool = False  # publishes SMS to phone numbers through SNS where the partition can
+
+
+# The IAM actions each kind of table access grants: a function gets exactly the union over its tables
+# (infra/constructs/workflow.py grants them; tests/infra/test_least_privilege.py compares the
+# synthesized policies with this). Nothing grants DeleteItem, Scan or BatchWriteItem unless a function
+# names the table under `deletes`, `scans` or `batch_writes`.
+TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "reads": ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"),
+    "writes": (
+        "dynamodb:BatchGetItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ),
+    "appends": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+    "deletes": ("dynamodb:DeleteItem",),
+    "scans": ("dynamodb:Scan",),
+    "batch_writes": ("dynamodb:BatchWriteItem",),
+}
+
+
+def table_actions(needs: Needs) -> dict[str, set[str]]:
+    """table → the DynamoDB actions `needs` grants on it."""
+    found: dict[str, set[str]] = {}
+    for kind, actions in TABLE_ACTIONS.items():
+        for table in getattr(needs, kind):
+            found.setdefault(table, set()).update(actions)
+    return found
 
 
 @dataclass(frozen=True)
@@ -100,7 +133,10 @@ QR_SIGNING = "qr-signing"  # HMAC keys of QR codes and signed rating links (rota
 # What the ticket side touches (the HTTP app and the stream consumer open and move tickets alike).
 TICKET_NEEDS = Needs(
     reads=("directory",),
-    writes=("tickets", "ticket-trail", "ratings", "calendar"),
+    writes=("tickets", "ratings", "calendar"),
+    # the trail is put-only (functions/tickets/store.py); open and listed tickets are scanned
+    appends=("ticket-trail",),
+    scans=("tickets",),
     publishes=("ticket-events",),
     starts=("ticket",),
     buckets=("evidence",),
@@ -111,7 +147,21 @@ SMS_NEEDS = Needs(
     reads=("directory",),
     writes=("sms", "cases", "ratings"),
     publishes=("sms-outbound",),
-    secrets=(PERSONAL, "sms-provider-key"),
+    secrets=(PERSONAL,),
+)
+# The SMS gateway's key: only the sender, which hands texts to the gateway, may read it (the others
+# are told its ARN, which is no secret, through SMS_PROVIDER_KEY_SECRET_ARN, and never fetch it).
+SMS_PROVIDER_KEY = "sms-provider-key"
+
+# The upward export (functions/export): reads ratings and the directory's national codes, keeps its
+# ledger, queues reconciliations, signs with the targets' key. Every export handler shares the settings.
+EXPORT_RECONCILE_QUEUE = "export-reconcile"
+EXPORT_KEY = "export-target-key"
+EXPORT_NEEDS = Needs(
+    reads=("ratings", "directory"),
+    writes=("export",),
+    sends=(EXPORT_RECONCILE_QUEUE,),
+    secrets=(EXPORT_KEY,),
 )
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
@@ -121,6 +171,10 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         needs=Needs(
             reads=("devices",),
             writes=("ratings", "cases", "directory", "jobs"),
+            # a finished move releases the one-move lock (a Delete in its transaction); a directory
+            # upload writes entries in batches
+            deletes=("jobs",),
+            batch_writes=("directory",),
             sends=("directory-jobs",),
             secrets=(PERSONAL,),
         ),
@@ -139,13 +193,18 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         "devices",
         "functions.devices.app:app",
         needs=Needs(
-            reads=("directory",), writes=("devices", "ratings", "cases"), secrets=(PERSONAL, QR_SIGNING)
+            reads=("directory",),
+            writes=("devices", "ratings", "cases"),
+            # a pairing code is spent by deleting it (in the transaction that activates its device)
+            deletes=("devices",),
+            secrets=(PERSONAL, QR_SIGNING),
         ),
     ),
     HttpFunction("tickets", "functions.tickets.app:app", needs=TICKET_NEEDS),
     # The web console: its page, bundle and sign-in configuration; it touches no data (the page calls
     # the public API with the person's token).
     HttpFunction("console", "functions.console.app:app", sizing=Sizing(memory_mb=256, timeout_seconds=10)),
+    HttpFunction("export", "functions.export.app:app", needs=EXPORT_NEEDS),
 )
 
 # The ticket workflow's task tokens: each wait of the state machine sends one here (see
@@ -166,7 +225,13 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         DIRECTORY_JOBS_QUEUE,
         batch_size=1,
-        needs=Needs(writes=("directory", "jobs"), sends=(DIRECTORY_JOBS_QUEUE,), secrets=(PERSONAL,)),
+        needs=Needs(
+            writes=("directory", "jobs"),
+            deletes=("jobs",),
+            batch_writes=("directory",),
+            sends=(DIRECTORY_JOBS_QUEUE,),
+            secrets=(PERSONAL,),
+        ),
     ),
     EventSource(
         "index",
@@ -186,7 +251,9 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         "sms-send",
         batch_size=10,
-        needs=Needs(**{**SMS_NEEDS.__dict__, "texts_phones": True}),
+        needs=Needs(
+            **{**SMS_NEEDS.__dict__, "secrets": (*SMS_NEEDS.secrets, SMS_PROVIDER_KEY), "texts_phones": True}
+        ),
     ),
     # Ticket events (contract 3) become texts to departments, supervisors and raters.
     EventSource(
@@ -256,7 +323,44 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "sqs",
         TICKET_TASKS_QUEUE,
         batch_size=10,
-        needs=Needs(writes=("tickets", "ticket-trail")),
+        needs=Needs(writes=("tickets",), appends=("ticket-trail",)),
+    ),
+    # Ratings and ticket outcomes into the export's pending set, exactly once (functions/export/stream.py).
+    EventSource(
+        "export",
+        "functions.export.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        needs=EXPORT_NEEDS,
+    ),
+    # Bounded batches up to every target (each target's batch size and records per run are its own).
+    EventSource(
+        "export-sender",
+        "functions.export.handlers:send",
+        "schedule",
+        "rate(1 minute)",
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=120),
+    ),
+    # Yesterday reconciled, and the day before checked for records unacknowledged after T+1 (02:30 China).
+    EventSource(
+        "export-reconcile-daily",
+        "functions.export.handlers:reconcile_daily",
+        "schedule",
+        "cron(30 18 * * ? *)",
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=600),
+    ),
+    # POST /v1/export/reconcile: one day of one target per message.
+    EventSource(
+        "export-reconcile",
+        "functions.export.handlers:reconcile_requested",
+        "sqs",
+        EXPORT_RECONCILE_QUEUE,
+        batch_size=1,
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=600),
     ),
     # Logs ticket events, nothing else: no data, no secret.
     EventSource(
@@ -284,11 +388,14 @@ QUEUES: tuple[str, ...] = (
     "sms-dlq",
     "sms-send",
     "sms-notifications",
+    "export-dlq",
+    EXPORT_RECONCILE_QUEUE,
 )
 # queue → (its dead-letter queue, receives before a message goes there)
 DEAD_LETTERS: dict[str, tuple[str, int]] = {
     "sms-send": ("sms-dlq", 5),
     "sms-notifications": ("sms-dlq", 5),
+    EXPORT_RECONCILE_QUEUE: ("export-dlq", 3),
 }
 # `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events", SMS_INBOUND_TOPIC)
@@ -304,7 +411,9 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
 # `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
 # operator puts the gateway's key in it after the first deploy).
-SECRETS: tuple[str, ...] = (PERSONAL, "sms-provider-key", QR_SIGNING)
+# `export-target-key`: the key the export signs (and, for sm3-sm4 targets, encrypts) with, as agreed with
+# the target (base64 of at least 32 bytes; generated, then replaced by the operator with the target's).
+SECRETS: tuple[str, ...] = (PERSONAL, SMS_PROVIDER_KEY, QR_SIGNING, EXPORT_KEY)
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

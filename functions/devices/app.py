@@ -12,8 +12,8 @@ from typing import Any
 
 from chalice import Response
 
-from functions.core.domain.devices import BROWSER_ID, InvalidLink
-from functions.core.domain.errors import ValidationFailed
+from functions.core.domain.devices import BROWSER_ID
+from functions.core.domain.errors import InvalidLink, ValidationFailed
 from functions.core.http.api import json_response, query_param, read_json
 from functions.core.http.app import Access, create_app
 from functions.core.http.auth import Caller, caller_from_context, require_person
@@ -124,6 +124,8 @@ def rate_page() -> Response:
         link, shown = wiring.runtime().links.open(query_param(request, "t"))
     except InvalidLink as refused:
         count("QrLinkRefused")
+        if "text/html" not in (request.headers.get("accept") or ""):
+            raise  # an API client gets the contract's error; a browser (it asks for HTML) the page
         return pages.rate_page({"error": refused.code}, 400)
     data = {
         k: str(v).lower() if isinstance(v, bool) else str(v)

@@ -241,7 +241,8 @@ PATHS: dict[str, Any] = {
     "/rate": {
         "get": {
             "operationId": "ratePage",
-            "summary": "The phone's rating form for a signed link (HTML); a refusal page (400) for a bad one",
+            "summary": "The phone's rating form for a signed link (HTML); a bad link is 400 invalid_link "
+            "(a refusal page in Chinese for a browser asking for text/html)",
             "security": [],
             "parameters": [{"name": "t", "in": "query", "schema": {"type": "string"}}],
             "responses": {"200": {"description": "The form", "content": {"text/html": {}}}, **errors(400)},

@@ -9,6 +9,9 @@ from typing import Any
 from functions.index.contribution import Changes, PoisonRecord, RatingImage, changes, family_of
 from functions.index.counters import ItemChange, padded_sequence
 from functions.index.figures import buckets_of
+from functions.index.hotwords import slot_of
+
+HOT_WORDS = "hw"  # the family whose items are split in slots (functions/index/hotwords.py)
 
 
 def record_changes(record: Mapping[str, Any]) -> Changes:
@@ -46,10 +49,16 @@ class BatchPlan:
         self.records += 1
         for key, fields in record_changes.items():
             by_family: dict[str, dict[str, int]] = {}
+            slots: dict[str, str] = {}
             for name, value in fields.items():
-                by_family.setdefault(family_of(name), {})[name] = value
-            for family, family_fields in by_family.items():
-                for bucket in buckets_of(key.day, family):
+                family = family_of(name)
+                slot = slot_of(name) if family == HOT_WORDS else ""
+                by_family.setdefault(family + slot, {})[name] = value
+                slots[family + slot] = slot
+            for family_slot, family_fields in by_family.items():
+                slot = slots[family_slot]
+                family = family_slot[: len(family_slot) - len(slot)]
+                for bucket in (b + slot for b in buckets_of(key.day, family)):
                     item = self._items.get((key.subject, bucket))
                     if item is None:
                         item = self._items[(key.subject, bucket)] = ItemChange(key.subject, bucket)

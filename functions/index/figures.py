@@ -43,6 +43,7 @@ DAY = "d#"
 MONTH = "m#"
 # Nothing can have been rated before 国办发〔2019〕51号; an open period starts there.
 EPOCH = EARLIEST_DATE
+SLOTS_END = "~"  # sorts after a bucket's slot suffixes (#00 … #63), before the next bucket
 END_OF_TIME = LATEST_DATE
 
 
@@ -88,7 +89,7 @@ def parse_period(start: str | None, end: str | None) -> Period:
 
 class KeyRange(NamedTuple):
     low: str  # inclusive sort keys
-    high: str
+    high: str  # a bucket and any slots under it (`hw|m#2026-09#07`, see functions/index/hotwords.py)
 
 
 def key_ranges(period: Period, family: str = "") -> list[KeyRange]:
@@ -100,10 +101,12 @@ def key_ranges(period: Period, family: str = "") -> list[KeyRange]:
     prefix = f"{family}|" if family else ""
 
     def days(first: date, last: date) -> KeyRange:
-        return KeyRange(f"{prefix}{DAY}{first.isoformat()}", f"{prefix}{DAY}{last.isoformat()}")
+        return KeyRange(f"{prefix}{DAY}{first.isoformat()}", f"{prefix}{DAY}{last.isoformat()}{SLOTS_END}")
 
     def months(first: date, last: date) -> KeyRange:
-        return KeyRange(f"{prefix}{MONTH}{first.isoformat()[:7]}", f"{prefix}{MONTH}{last.isoformat()[:7]}")
+        return KeyRange(
+            f"{prefix}{MONTH}{first.isoformat()[:7]}", f"{prefix}{MONTH}{last.isoformat()[:7]}{SLOTS_END}"
+        )
 
     ranges: list[KeyRange] = []
     first_full = start if start.day == 1 else _next_month(start)

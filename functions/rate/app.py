@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from chalice import Response
 
+from functions.core.domain.errors import Unauthenticated
 from functions.core.domain.ratings import parse_rating_id
 from functions.core.http.api import json_response, query_param, read_json, read_text
 from functions.core.http.app import Access, create_app
@@ -41,6 +42,10 @@ def post_rating() -> Response:
         devices = wiring.runtime().devices
         device = devices.authenticate(bearer_token(app.current_request.headers) or "")
         body, label = devices.device_rating(device, body), f"device:{device.device_id}"
+    elif caller.role is not None:
+        # A person's token is no credential for submitting (as API Gateway answers a method that wants
+        # an API key): 401, as before devices shared the route's bearer header.
+        raise Unauthenticated("ratings are submitted with a channel key (x-api-key) or a device's credential")
     else:
         require_channel(caller)
     accepted = wiring.runtime().ratings.accept(body, channel_key=label)

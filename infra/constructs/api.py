@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -40,6 +41,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from functions.core.http.api import MAX_JSON_BODY
+from functions.index.report import XLSX
 from infra import topology
 from infra.provinces.deploy import DeployConfig
 
@@ -105,6 +107,8 @@ class Api(Construct):
             description=f"{prefix}: 政务服务好差评 API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER,
+            # The month's report as a spreadsheet (GET /v1/reports/{region}?format=xlsx) leaves as bytes.
+            binary_media_types=[XLSX],
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigateway.StageOptions(
@@ -336,6 +340,7 @@ class Api(Construct):
             self._managed(
                 "AWSManagedRulesCommonRuleSet", 3, visibility, count_instead=("SizeRestrictions_BODY",)
             ),
+            self._qr_ratings_rule(4, deploy, block, visibility),
         ]
         return wafv2.CfnWebACL(
             self,
@@ -345,6 +350,35 @@ class Api(Construct):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=visibility("Api"),
             rules=rules,
+        )
+
+    @staticmethod
+    def _qr_ratings_rule(
+        priority: int, deploy: DeployConfig, block: object, visibility: Any
+    ) -> wafv2.CfnWebACL.RuleProperty:
+        """A window's printed QR code is open to anyone: ratings from one address are capped here, before
+        the function counts them per browser and address per window and day (province config)."""
+        qr_path = wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="ENDS_WITH",
+                search_string=QR_RATINGS_PATH,
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )
+        )
+        return wafv2.CfnWebACL.RuleProperty(
+            name="qr-ratings-per-address",
+            priority=priority,
+            action=block,  # type: ignore[arg-type]
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    limit=deploy.waf_qr_ratings_per_5_minutes_per_ip,
+                    aggregate_key_type="IP",
+                    evaluation_window_sec=300,
+                    scope_down_statement=qr_path,
+                )
+            ),
+            visibility_config=visibility("QrRatingsPerAddress"),
         )
 
     @staticmethod
@@ -370,6 +404,9 @@ class Api(Construct):
             ),
             visibility_config=visibility(name),  # type: ignore[operator]
         )
+
+
+QR_RATINGS_PATH = "/v1/qr-ratings"
 
 
 def _path_parameters(path: str) -> list[str]:

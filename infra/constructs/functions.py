@@ -30,7 +30,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import topology
-from infra.constructs.workflow import grant
+from infra.constructs.grants import grant, grant_secret, via_service
 from infra.naming import construct_id, env_name, handler_path
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -42,11 +42,18 @@ class SmsRoute:
 
     sns_sms: bool
     provider_url: str | None
+    # The gateway key's secret ARN (not the key): every SMS function's settings name it, only the
+    # sender is granted to read it (topology.SMS_PROVIDER_KEY).
+    provider_key_secret_arn: str | None = None
 
     def environment(self) -> dict[str, str]:
         if self.sns_sms:
             return {"SMS_PROVIDER": "sns"}
-        return {"SMS_PROVIDER": "http", "SMS_PROVIDER_URL": self.provider_url or ""}
+        return {
+            "SMS_PROVIDER": "http",
+            "SMS_PROVIDER_URL": self.provider_url or "",
+            "SMS_PROVIDER_KEY_SECRET_ARN": self.provider_key_secret_arn or "",
+        }
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,7 @@ class Functions(Construct):
         res = self.resources
         grant(role, needs, tables=res["tables"], topics=res["topics"], queues=res["queues"])
         for secret in needs.secrets:
-            res["secrets"][secret].grant_read(role)
+            grant_secret(role, res["secrets"][secret])
         for machine in needs.starts:
             state_machine = res["machines"][machine]
             state_machine.grant_start_execution(role)
@@ -203,34 +210,51 @@ class Functions(Construct):
                 )
             )
         if needs.texts_phones and self._sms.sns_sms:
-            # SNS SMS publishes to a phone number, which has no ARN: the action alone is grantable.
+            # SNS SMS publishes to a phone number, which has no ARN: the action alone is grantable ...
             role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
-        for bucket in needs.buckets:
-            target = res["buckets"][bucket]
-            target.grant_put(role)  # type: ignore[attr-defined]
-            # A cited evidence file is checked (its versions, type, size, first bytes) and served as a
-            # pre-signed download of that version: read by exact action, never list or delete.
+            # ... but never to a topic of this stack (all named `<prefix>-...`): above all not to
+            # sms-inbound, whose messages become ratings, nor to ticket-events or the alarms.
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["s3:GetObject", "s3:GetObjectVersion"],
-                    resources=[target.arn_for_objects("*")],  # type: ignore[attr-defined]
+                    effect=iam.Effect.DENY,
+                    actions=["sns:Publish"],
+                    resources=[stack_topics(self, self._prefix)],
+                )
+            )
+        for bucket in needs.buckets:
+            uploads = res["buckets"][bucket]
+            # Pre-signed PUTs of evidence: the one object action to write. A cited evidence file is
+            # checked (its versions, type, size, first bytes) and served as a pre-signed download of
+            # that version: read by exact action, never list objects or delete.
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    resources=[uploads.arn_for_objects("*")],  # type: ignore[attr-defined]
                 )
             )
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=["s3:ListBucketVersions"],
-                    resources=[target.bucket_arn],  # type: ignore[attr-defined]
+                    resources=[uploads.bucket_arn],  # type: ignore[attr-defined]
                 )
             )
-            if target.encryption_key is not None:  # type: ignore[attr-defined]
-                target.encryption_key.grant_decrypt(role)  # type: ignore[attr-defined]
+            key = uploads.encryption_key  # type: ignore[attr-defined]
+            if key is not None:
+                # the bucket key's data keys, through S3 alone
+                role.add_to_policy(
+                    iam.PolicyStatement(
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                        resources=[key.key_arn],
+                        conditions={"StringEquals": {"kms:ViaService": via_service("s3")}},
+                    )
+                )
         self.functions[name] = fn
         return fn
 
     def _environment(self, needs: topology.Needs) -> dict[str, str]:
         res = self.resources
         env: dict[str, str] = {}
-        for name in (*needs.reads, *needs.writes):
+        for name in topology.table_actions(needs):
             env[env_name(name, "TABLE")] = res["tables"][name].table_name
         for name in needs.publishes:
             env[env_name(name, "TOPIC_ARN")] = res["topics"][name].topic_arn
@@ -308,6 +332,11 @@ class Functions(Construct):
 
 def _machine(name: str) -> topology.StateMachine:
     return next(m for m in topology.STATE_MACHINES if m.name == name)
+
+
+def stack_topics(scope: Construct, prefix: str) -> str:
+    """Every SNS topic of the stack: their names all start with the stack's prefix."""
+    return Stack.of(scope).format_arn(service="sns", resource=f"{prefix}-*")
 
 
 def execution_arns(scope: Construct, prefix: str, machine: str) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -28,11 +28,34 @@ class Messaging(Construct):
     ) -> None:
         super().__init__(scope, cid)
         self.prefix = prefix
-        # SNS delivers to encrypted queues, and CloudWatch alarms publish to encrypted topics, only when
-        # the key lets those services use it.
-        for service in ("sns.amazonaws.com", "cloudwatch.amazonaws.com"):
-            key.grant(iam.ServicePrincipal(service), "kms:Decrypt", "kms:GenerateDataKey*")
-
+        # SNS delivers to encrypted queues, and CloudWatch alarms publish to the encrypted alarm topic,
+        # only when the key lets those services use it: on behalf of this account's topics and alarms
+        # of this stack alone (aws:SourceAccount, and aws:SourceArn by the stack's name prefix: an ARN
+        # pattern, not a reference, which would make the key depend on the topics it encrypts).
+        stack = Stack.of(self)
+        for service, source in (
+            ("sns.amazonaws.com", stack.format_arn(service="sns", resource=f"{prefix}-*")),
+            (
+                "cloudwatch.amazonaws.com",
+                stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=f"{prefix}-*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
+            ),
+        ):
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {"aws:SourceArn": source},
+                    },
+                )
+            )
         self.topics: dict[str, sns.Topic] = {
             name: sns.Topic(
                 self,
@@ -115,7 +138,15 @@ class Messaging(Construct):
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(400))],
+            # Versioned (a deleted log stays recoverable for a while), so old versions must expire too,
+            # or the bucket keeps every overwritten and deleted log forever.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(400),
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
         )
         self.buckets: dict[str, s3.Bucket] = {
             name: s3.Bucket(

@@ -16,6 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import statemachines, topology
+from infra.constructs.grants import grant_table
 from infra.naming import construct_id
 
 
@@ -40,17 +41,37 @@ def resolve(
     raise ValueError(f"unknown placeholder reference {reference!r}")
 
 
-def needs_of(machine: topology.StateMachine) -> topology.Needs:
-    """What a state machine's role is granted: exactly the resources its placeholders name (its ASL's
-    service integrations write tables, send task tokens to queues and publish to topics)."""
-    named: dict[str, list[str]] = {"table": [], "queue": [], "topic": []}
-    for _, reference in machine.placeholders:
-        kind, _, name = reference.partition(":")
-        if kind in named:
-            named[kind].append(name)
-    return topology.Needs(
-        writes=tuple(named["table"]), sends=tuple(named["queue"]), publishes=tuple(named["topic"])
-    )
+# ASL service integrations (`arn:<partition>:states:::<service>:<action>`, optionally with
+# `.waitForTaskToken`) → the IAM action each needs on the resource its parameters name.
+_INTEGRATION_ACTIONS = {
+    "dynamodb": {
+        "getItem": "dynamodb:GetItem",
+        "updateItem": "dynamodb:UpdateItem",
+        "putItem": "dynamodb:PutItem",
+    },
+    "sns": {"publish": "sns:Publish"},
+    "sqs": {"sendMessage": "sqs:SendMessage"},
+}
+
+
+def machine_actions(machine: topology.StateMachine) -> dict[str, set[str]]:
+    """What a state machine's role is granted: for each resource its placeholders name ("table:tickets",
+    "topic:...", "queue:..."), exactly the actions its ASL's Task states call on it (read from the file,
+    so a new Task state cannot go ungranted and nothing unused is granted: no Scan, no DeleteItem)."""
+    import json
+
+    references = dict(machine.placeholders)
+    found: dict[str, set[str]] = {}
+    for state in json.loads(statemachines.asl_text(machine.name))["States"].values():
+        if state.get("Type") != "Task":
+            continue
+        service, _, action = state["Resource"].split(":::", 1)[1].partition(":")
+        iam_action = _INTEGRATION_ACTIONS[service][action.split(".")[0]]
+        params = json.dumps(state.get("Parameters", {}))
+        for placeholder, reference in references.items():
+            if "${" + placeholder + "}" in params:
+                found.setdefault(reference, set()).add(iam_action)
+    return found
 
 
 class Workflow(Construct):
@@ -105,25 +126,13 @@ class Workflow(Construct):
                     destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
                 ),
             )
-            grant(role, needs_of(machine), tables=tables, topics=topics, queues=queues)
+            for reference, actions in machine_actions(machine).items():
+                kind, _, name = reference.partition(":")
+                if kind == "table":
+                    grant_table(role, tables[name], actions)
+                elif kind == "topic":
+                    topics[name].grant_publish(role)
+                elif kind == "queue":
+                    queues[name].grant_send_messages(role)
             self.machines[machine.name] = state_machine
             self.log_groups[machine.name] = log_group
-
-
-def grant(
-    grantee: iam.IGrantable,
-    needs: topology.Needs,
-    *,
-    tables: Mapping[str, dynamodb.TableV2],
-    topics: Mapping[str, sns.ITopic],
-    queues: Mapping[str, sqs.IQueue],
-) -> None:
-    """The table, topic and queue permissions that `needs` names (shared by functions and machines)."""
-    for name in needs.reads:
-        tables[name].grant_read_data(grantee)
-    for name in needs.writes:
-        tables[name].grant_read_write_data(grantee)
-    for name in needs.publishes:
-        topics[name].grant_publish(grantee)
-    for name in needs.sends:
-        queues[name].grant_send_messages(grantee)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from functions.export.targets import targets_to_json
 from infra import topology
 from infra.local import emulator, faults
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
@@ -27,7 +28,7 @@ from infra.local.oidc import PREFIX as OIDC_PREFIX
 from infra.local.oidc import console_environment, for_stack
 from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
 from infra.local.schedules import schedules_app
-from infra.provinces import PROVINCES, demo_directory_csv
+from infra.provinces import DEPLOYMENTS, PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
 
@@ -67,6 +68,29 @@ def function_environment(province: str, resources: Mapping[str, str]) -> dict[st
         # Texts go to the local outbox (GET /local/sms/outbox), the local stack's phone network.
         "SMS_PROVIDER": "local",
     }
+
+
+def local_export_targets(province: str, url: str) -> tuple[Any, ...]:
+    """The province's export targets as deployed, sending to the local stand-in receivers
+    (`/local/receivers/<name>/records`), with local waits: a record goes up two seconds after its
+    rating, an unanswered one is retried after seconds, and a receiver that says nothing for two
+    seconds has timed out."""
+    from dataclasses import replace
+
+    deployment = DEPLOYMENTS.get(province)
+    return tuple(
+        replace(
+            target.at(
+                f"{url}/local/receivers/{target.name}/records",
+                f"{url}/local/receivers/{target.name}/statistics",
+            ),
+            skew_margin_seconds=2,
+            backoff_base_seconds=2,
+            backoff_cap_seconds=30,
+            timeout_seconds=2.0,
+        )
+        for target in (deployment.export_targets if deployment else ())
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -190,6 +214,8 @@ def start(
     # console where people sign in.
     os.environ.update(identity.environment(api.url))
     os.environ.update(console_environment(oidc, api.url, endpoint))
+    # The province's export targets, pointed at the local receivers once the port is known.
+    os.environ["EXPORT_TARGETS"] = targets_to_json(local_export_targets(province, api.url))
     stack = LocalStack(
         api_keys=api_keys,
         host=host,
@@ -215,9 +241,20 @@ def _wake_schedules_on_requests(gateway: LocalApiGateway) -> None:
         try:
             return handle(*args, **kwargs)
         finally:
-            emulator.ACTIVITY.notify()
+            method = str(args[0] if args else kwargs.get("method", ""))
+            path = str(args[1] if len(args) > 1 else kwargs.get("raw_path", ""))
+            if not _stack_to_itself(method, path):
+                emulator.ACTIVITY.notify()
 
     gateway.handle = handle_and_wake  # type: ignore[method-assign]
+
+
+def _stack_to_itself(method: str, path: str) -> bool:
+    """The export's sender and reconciliation calling the local receivers: the stack's own traffic,
+    which must not wake the schedules that make it (each run would wake the next at once)."""
+    if not path.startswith("/local/receivers/"):
+        return False
+    return (method == "POST" and path.endswith("/records")) or path.split("?")[0].endswith("/statistics")
 
 
 def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:

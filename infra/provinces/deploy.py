@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from functions.export.targets import ExportTarget
+
 
 @dataclass(frozen=True)
 class PartitionFacts:
@@ -81,12 +83,19 @@ class DeployConfig:
     api_rate_per_second: float = 500.0
     api_burst: int = 1000
     waf_requests_per_5_minutes_per_ip: int = 3000
+    # QR ratings (POST /v1/qr-ratings, no credentials) per address in 5 minutes: the WAF's edge of the
+    # flood rule that the devices function keeps per browser and address per window and day. A hall's
+    # guest Wi-Fi puts many phones behind one address: generous here, exact in the function.
+    waf_qr_ratings_per_5_minutes_per_ip: int = 100
     public_cache_seconds: int = 300
     log_retention_days: int = 365
     # The alarm thresholds an operator tunes per province.
     api_latency_p99_ms: int = 2000
     bad_rate_spike_ratio: float = 0.3  # share of bad ratings over an hour that pages someone
     bad_rate_min_ratings: int = 50  # below this many ratings an hour the share is noise
+    # Where the province's ratings go upward (functions/export/targets.py): the national platform, a
+    # provincial hub, or none.
+    export_targets: tuple[ExportTarget, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d{12}", self.account):

@@ -17,10 +17,12 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    console_pages,
     cost_model,
     directory_changes,
     directory_scale,
     dynamodb_cost,
+    export_costs,
     http_load,
     import_time,
     index_counters,
@@ -30,6 +32,7 @@ from tests.bench import (
     public_segmentation,
     public_summary,
     rate_inprocess,
+    rater_screens,
     sms_costs,
     tickets,
 )
@@ -50,6 +53,9 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("public_summary", public_summary.main, False),
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
+    ("rater_screens", rater_screens.main, QUICK),
+    ("export_costs", export_costs.main, False),
+    ("console_pages", console_pages.main, False),
     ("load_day", load_day.main, QUICK),
     # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
     ("directory_scale", directory_scale.main, QUICK),

@@ -120,7 +120,8 @@ class RatingMix:
         tags = rng.sample(pool, rng.randint(0 if good else 1, 2))
         if tags:
             body["tags"] = tags
-        if not good and rng.random() < 0.5:
+        # Half the bad ratings write why; the demo province requires a reason of the others' tags.
+        if not good and (rng.random() < 0.5 or not tags):
             body["comment"] = "排队时间太长，窗口只开了一个。"
         if index % 4 == 1:
             rater: dict[str, str] = {"phone": f"139{rng.randrange(10**8):08d}"}

@@ -471,6 +471,9 @@ def valid_ratings(draw: st.DrawFn, directory: Directory) -> tuple[dict[str, Any]
     comment = draw(st.none() | st.text(letters, max_size=500))
     if comment is not None:
         body["comment"] = comment
+    if satisfaction < 3 and not tags and not (comment or "").strip():
+        # The demo province requires a bad rating's reason: a bad tag, where the comment is none.
+        body["tags"] = [draw(st.sampled_from(BAD_TAGS))]
     if draw(st.booleans()):
         rater: dict[str, Any] = {"phone": draw(st.from_regex(MOBILE, fullmatch=True))}
         kind = draw(st.sampled_from(["person", "enterprise", None]))

@@ -204,8 +204,11 @@ def test_window_codes_are_drawn_for_people_in_scope_and_refuse_forgeries_and_flo
     payload = token.split(".")[2]
     forged_payload = payload[:-2] + ("AA" if not payload.endswith("AA") else "BB")
     for bad in (token[:-3] + "abc", token.replace(payload, forged_payload), "v1.deadbeef.e30.AAAA", "x"):
-        shown = api.get(f"/rate?t={bad}")
+        shown = api.get(f"/rate?t={bad}", {"Accept": "text/html,application/xhtml+xml"})
         assert shown.status == 400 and "评价链接无效" in shown.text, bad
+        assert shown.headers["content-type"].startswith("text/html")
+        as_json = api.get(f"/rate?t={bad}")
+        assert as_json.status == 400 and as_json.json()["error"] == "invalid_link"
         refused = qr_rating(api, {"t": bad, "satisfaction": 5}, "b" * 24)
         assert refused.status == 400 and refused.json()["error"] == "invalid_link"
 
@@ -454,6 +457,23 @@ def test_the_terminal_pairs_rates_and_keeps_ratings_through_an_outage_and_a_relo
         assert stored.json()["channel"] == "hall_pad"
     assert body_data(tablet, "refused") == "0"
 
+    # A rating tapped on a clock far in the future is refused for good: it leaves the queue, counted
+    future = (datetime.now(CST) + timedelta(days=40)).isoformat(timespec="seconds")
+    tablet.execute_async_script(
+        """
+        const [rating, done] = arguments;
+        const r = indexedDB.open("haochaping-terminal");
+        r.onsuccess = () => {
+          const t = r.result.transaction("queue", "readwrite");
+          t.objectStore("queue").put(rating);
+          t.oncomplete = () => { window.dispatchEvent(new Event("online")); done(); };
+        };
+        """,
+        {"rating_id": new_id("future"), "satisfaction": 5, "rated_at": future},
+    )
+    wait(tablet, lambda d: body_data(d, "refused") == "1" and body_data(d, "pending") == "0", 60)
+    assert tablet.find_element(By.ID, "refused").text == "1"
+
     # When the device is revoked, its next rating is refused and kept, shown on the screen
     device_id = enrolled["device_id"]
     assert api.request("DELETE", f"/v1/devices/{device_id}", headers=terminal_department).status == 204
@@ -461,8 +481,17 @@ def test_the_terminal_pairs_rates_and_keeps_ratings_through_an_outage_and_a_relo
     wait(tablet, lambda d: body_data(d, "revoked") == "true", 30)
     assert body_data(tablet, "pending") == "1"
     assert tablet.find_element(By.ID, "revoked").is_displayed()
-    assert len(queued(tablet)) == 1
+    kept = queued(tablet)
+    assert len(kept) == 1
+    wait(tablet, lambda d: body_data(d, "state") == "pairing")
     shot(tablet, "terminal-revoked")
+
+    # Paired again (a new code), the kept rating is sent
+    again = enrol(api, terminal_department).json()
+    tablet.find_element(By.ID, "pairing-code").send_keys(again["pairing_code"])
+    tablet.find_element(By.CSS_SELECTOR, "#pair-form button").click()
+    wait(tablet, lambda d: body_data(d, "pending") == "0" and body_data(d, "revoked") == "false", 60)
+    assert api.get(f"/v1/ratings/{kept[0]['rating_id']}", admin_headers).status == 200
 
 
 def test_a_window_code_on_a_phone_and_a_case_code_rated_once(

@@ -227,6 +227,10 @@ def test_a_web_acl_limits_rate_per_address_and_body_size_and_guards_the_stage(sy
     rate = rules["rate-per-address"]["Statement"]["RateBasedStatement"]
     assert rate["Limit"] == DEPLOYMENTS[province].waf_requests_per_5_minutes_per_ip
     assert rate["AggregateKeyType"] == "IP"
+    qr = rules["qr-ratings-per-address"]["Statement"]["RateBasedStatement"]
+    assert qr["Limit"] == DEPLOYMENTS[province].waf_qr_ratings_per_5_minutes_per_ip
+    assert qr["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/v1/qr-ratings"
+    assert len({rule["Priority"] for rule in rules.values()}) == len(rules)
     size = rules["body-size"]["Statement"]["AndStatement"]["Statements"][0]["SizeConstraintStatement"]
     assert size["Size"] == 16 * 1024 and size["ComparisonOperator"] == "GT"
     assert size["FieldToMatch"]["Body"]["OversizeHandling"] == "MATCH"

@@ -135,10 +135,13 @@ def test_a_departments_bad_rate_jump_is_an_early_warning(rate_stack: RateStack, 
     for i in range(40):
         rate(api, 5, "", rated_at=f"2026-09-{1 + i % 28:02d}T10:00:00+08:00")
     for i in range(10):
-        bad = i < 6
-        # a bad rating gives its reason (the demo province requires one): a tag, so no words are counted
-        reason = {"tags": ["服务态度生硬"]} if bad else {}
-        rate(api, 1 if bad else 5, "", rated_at="2026-09-30T11:00:00+08:00", **reason)
+        rate(
+            api,
+            1 if i < 6 else 5,
+            "",
+            rated_at="2026-09-30T11:00:00+08:00",
+            tags=["排队时间长"] if i < 6 else [],
+        )
     deliver(list(batches(stream.take(), 100)))
 
     # When people in scope ask for the day's warnings

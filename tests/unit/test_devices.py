@@ -262,3 +262,46 @@ def test_a_window_code_takes_the_provinces_ratings_per_browser_and_counts_each_r
     assert refusals == ["browser", "no_browser"]
     # No counter holds the address itself
     assert not any("10.0.0.1" in key for key in store.counters)
+
+
+# --- the authorizer and the caller ---------------------------------------------------------------
+
+
+def test_the_authorizer_passes_a_device_credentials_id_and_refuses_a_malformed_one() -> None:
+    from functions.core.http import authorizer
+    from functions.core.http.auth import caller_from_context, require_person
+
+    arn = "arn:aws:execute-api:cn-north-1:123456789012:api/prod/POST/v1/ratings"
+    token = new_device_token("dv0123456789abcdef")
+    authorizer.console_key.use(None)
+    try:
+        answer = authorizer.handler({"methodArn": arn, "headers": {"Authorization": f"Bearer {token}"}}, None)
+    finally:
+        authorizer.console_key.use(None)
+    assert answer["context"] == {"device": "dv0123456789abcdef"}
+    assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    with pytest.raises(authorizer.Unauthorized):
+        authorizer.handler({"methodArn": arn, "headers": {"Authorization": "Bearer hcpd_dvx_short"}}, None)
+    caller = caller_from_context({"authorizer": answer["context"]})
+    assert caller.device == "dv0123456789abcdef" and not caller.is_channel and caller.role is None
+    # A device is no person
+    with pytest.raises(Forbidden):
+        require_person(caller)
+
+
+def test_the_screens_follow_the_provinces_rating_rules() -> None:
+    from functions.core.services.devices import screen_settings
+
+    on_site = screen_settings(GUIZHOU)
+    assert on_site["reason_required"] is GUIZHOU.ratings.reason_required
+    assert [d["name"] for d in on_site["sub_scores"]] == list(GUIZHOU.ratings.sub_scores.on_site)
+    assert {d["label"] for d in on_site["sub_scores"]} <= {"服务效率", "服务水平", "服务态度"}
+    online = screen_settings(GUIZHOU, online=True)
+    assert [d["name"] for d in online["sub_scores"]] == list(GUIZHOU.ratings.sub_scores.online)
+    assert [level["word"] for level in on_site["levels"]] == [
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+    ]

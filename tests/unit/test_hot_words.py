@@ -130,3 +130,29 @@ def test_both_libraries_cut_the_same_words() -> None:
     ]
     fast, reference = Segmenter(), Segmenter(backend="jieba")
     assert [fast.words(c) for c in comments] == [reference.words(c) for c in comments]
+
+
+def test_a_subjects_hot_words_are_kept_in_bounded_slots_and_read_back_in_one_range() -> None:
+    # Given the changes of ratings whose comments hold many distinct words
+    from functions.index.aggregation import BatchPlan
+    from functions.index.contribution import CounterKey
+    from functions.index.figures import Period, key_ranges
+    from functions.index.hotwords import HOT_WORD_SLOTS
+
+    plan = BatchPlan()
+    words = [f"词{i}" for i in range(2000)]
+    for n, start in enumerate(range(0, len(words), 8)):
+        fields = {f"hw:bad:{w}": 1 for w in words[start : start + 8]} | {"n": 1}
+        plan.add(str(100 + n), {CounterKey("region#P", "2026-09-30"): fields})
+
+    # When they are planned as counter items
+    items = plan.items()
+    hot = [i for i in items if i.bucket.startswith("hw|")]
+
+    # Then the words spread over the slots of the day and month buckets, none holding many
+    assert {i.bucket.rsplit("#", 1)[0] for i in hot} == {"hw|d#2026-09-30", "hw|m#2026-09"}
+    assert len(hot) == 2 * HOT_WORD_SLOTS
+    assert max(len(i.merged()) for i in hot) < 3 * len(words) / HOT_WORD_SLOTS
+    # And every slot of the period lies inside the ranges a figure reads
+    (month,) = key_ranges(Period(None, None), "hw")
+    assert all(month.low <= i.bucket <= month.high for i in hot if "|m#" in i.bucket)

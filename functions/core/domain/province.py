@@ -165,16 +165,14 @@ class RaterScreens(NamedTuple):
     """The rating screens the stack serves (window tablets and kiosks at /terminal, QR codes and signed
     links at /rate): how long the thank-you screen stays before the next person, how long a pairing
     code lives, the oldest a queued device rating may be when it finally arrives, and the flood limits
-    of a window's printed QR code (ratings per browser and per address, per window, per local day)."""
+    of a window's printed QR code (ratings per browser and per address, per window, per local day).
+    A case's code expires with the rating period (`RatingRules.rating_period_days`)."""
 
     idle_seconds: int = 20
     pairing_minutes: int = 30
     device_queue_max_days: int = 7
     qr_per_browser_per_day: int = 3
     qr_per_address_per_day: int = 30
-    # A case's QR code and signed link expire this many days after the case's completion (the
-    # province's rating period: 15 days in Guizhou).
-    case_link_days: int = 15
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from functions.core.domain.devices import (
     BROWSER_ID,
     Device,
     DeviceStatus,
-    InvalidLink,
     Link,
     check_device_token,
     device_id_of,
@@ -39,6 +38,7 @@ from functions.core.domain.devices import (
 from functions.core.domain.directory import DirectoryEntry, SubjectKind, SubjectRef, normalise_code
 from functions.core.domain.errors import (
     Forbidden,
+    InvalidLink,
     NotFound,
     Throttled,
     UnknownSubject,
@@ -287,34 +287,36 @@ class DeviceService:
             )
 
 
-def screen_settings(province: ProvinceConfig) -> dict[str, Any]:
-    """The province's part of every rating screen: levels with their words, tags per polarity, idle time
-    and whether a bad rating needs a reason (a bad tag or a comment)."""
+# How the screens name the sub-score dimensions (GB/T 39734-2020's second-level indicators), on site
+# and online; a dimension not listed here is shown by its name.
+DIMENSION_LABELS = {
+    "on_site": {"efficiency": "服务效率", "service": "服务水平", "attitude": "服务态度"},
+    "online": {
+        "efficiency": "办事效率",
+        "guide": "办事指南精确度",
+        "convenience": "办事便捷度",
+        "usability": "平台操作性",
+    },
+}
+
+
+def screen_settings(province: ProvinceConfig, online: bool = False) -> dict[str, Any]:
+    """The province's part of every rating screen: levels with their words, tags per polarity, idle time,
+    whether a bad rating needs a reason (a bad tag or a comment), and the sub-score dimensions of its
+    channel group (on site for devices and window codes, online for online cases' links)."""
+    rules = province.ratings
+    group = "online" if online else "on_site"
+    dimensions = rules.sub_scores.online if online else rules.sub_scores.on_site
+    labels = DIMENSION_LABELS[group]
     return {
         "levels": [
             {"satisfaction": int(level), "word": level.label} for level in sorted(Satisfaction, reverse=True)
         ],
         "tags": {"good": list(province.tags.good), "bad": list(province.tags.bad)},
-        "reason_required": reason_required(province),
-        "sub_scores": sub_score_dimensions(province),
+        "reason_required": rules.reason_required,
+        "sub_scores": [{"name": name, "label": labels.get(name, name)} for name in dimensions],
         "idle_seconds": province.screens.idle_seconds,
     }
-
-
-def reason_required(province: ProvinceConfig) -> bool:
-    """Whether the province wants a bad tag or a comment with a bad rating (API.md: the demo province
-    does). Read from the province's rating rules where they say so; required otherwise."""
-    return bool(getattr(province, "reason_required", True))
-
-
-def sub_score_dimensions(province: ProvinceConfig) -> list[dict[str, str]]:
-    """The province's on-site sub-score dimensions, where its configuration has them."""
-    found = getattr(province, "sub_scores", None)
-    dimensions = getattr(found, "on_site", None) if found is not None else None
-    if not dimensions:
-        return []
-    items = dimensions.items() if hasattr(dimensions, "items") else ((d, d) for d in dimensions)
-    return [{"name": str(name), "label": str(label)} for name, label in items]
 
 
 # --- links (QR codes and signed links) -----------------------------------------------------------
@@ -354,11 +356,14 @@ class LinkService:
                 wanted = None
             if wanted not in (Channel.QRCODE, Channel.PC, Channel.MOBILE):
                 raise ValidationFailed({"channel": "qrcode (printed), pc or mobile (an online case's link)"})
-            completed = datetime.fromisoformat(case["completed_at"])
-            expires = completed + timedelta(days=self.province.screens.case_link_days)
-            if expires <= self.clock():
-                raise InvalidLink("this case's rating period is over")
-            link = Link("case", code, wanted, int(expires.timestamp()))
+            period = self.province.ratings.rating_period_days
+            expires_at = None
+            if period is not None:
+                expires = datetime.fromisoformat(case["completed_at"]) + timedelta(days=period)
+                if expires <= self.clock():
+                    raise InvalidLink("this case's rating period is over")
+                expires_at = int(expires.timestamp())
+            link = Link("case", code, wanted, expires_at)
         else:
             raise NotFound("QR codes are for a window or a case")
         return link, sign_link(link, self.keys())
@@ -391,7 +396,8 @@ class LinkService:
             shown = {"case_no": link.code, "department": entry.name if entry else case["department"]}
             if case.get("rating_id"):
                 shown["already_rated"] = "true"
-        return link, {**shown, **screen_settings(self.province)}
+        online = link.channel in (Channel.PC, Channel.MOBILE)
+        return link, {**shown, **screen_settings(self.province, online)}
 
     def rating_body(
         self, body: dict[str, Any], browser: str | None, address: str
