@@ -168,7 +168,7 @@ def test_texting_phones_never_reaches_the_stacks_own_topics(synthesized, provinc
         ]
         if not wildcard:
             continue
-        assert function in texting and DEPLOYMENTS[province].facts.sns_sms
+        assert function in texting and DEPLOYMENTS[province].sns_sms
         (deny,) = [s for s in statements if s["Effect"] == "Deny"]
         assert _as_list(deny["Action"]) == ["sns:Publish"]
         assert (
