@@ -152,7 +152,7 @@ def test_the_gateway_key_is_the_senders_alone_and_the_personal_data_key_only_whe
         "ticket-events-log",
         "console",
     }
-    assert not personal & {"index-events", "sms-case-counts", "index-warnings"}
+    assert not personal & {"index-events", "index-case-counts", "index-warnings"}
 
 
 @pytest.mark.parametrize("province", PROVINCES)

@@ -18,9 +18,6 @@ CROSS_FUNCTION_ALLOWED: dict[tuple[str, str], str] = {
     ("functions.devices.app", "functions.rate"): "the devices app wires the rate function's intake",
     ("functions.index.ticket_deadlines", "functions.tickets.rules"): "ticket type to move to core",
     ("functions.index.ticket_deadlines", "functions.tickets.store"): "ticket codec to move to core",
-    ("functions.sms.case_counts", "functions.index"): "cases-stream counting to move to index",
-    ("functions.sms.case_counts", "functions.index.contribution"): "cases-stream counting to move to index",
-    ("functions.sms.case_counts", "functions.index.stream"): "cases-stream counting to move to index",
 }
 
 # Modules outside functions/core/storage that import boto3 or botocore.
