@@ -79,6 +79,11 @@ REASONS: dict[str, str] = {
         "until the next rotation, when they are reprinted). A scheduled rotation would void codes "
         "printed at every counter without anyone reprinting them (README)."
     ),
+    "AwsSolutions-SMG4[export]": (
+        "The export targets' key is agreed with the target (the national platform or the provincial "
+        "hub issues or registers it): it is rotated by putting the new key in this secret when the target "
+        "changes it (README, upward export), which no rotation Lambda could do."
+    ),
     "AwsSolutions-SMG4[console]": (
         "The value of the console plan's 'people' API key, which API Gateway also holds: a rotation "
         "Lambda would change the secret without changing the key (API Gateway key values are immutable). "
@@ -178,6 +183,7 @@ def suppress(stack: ProvinceStack) -> None:
         "personal-data": "AwsSolutions-SMG4",
         "sms-provider-key": "AwsSolutions-SMG4[gateway]",
         "qr-signing": "AwsSolutions-SMG4[qr]",
+        "export-target-key": "AwsSolutions-SMG4[export]",
     }
     for name, secret in stack.messaging.secrets.items():
         if name in unrotated:

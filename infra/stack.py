@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
+from functions.export.targets import targets_to_json
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
@@ -112,6 +113,8 @@ class ProvinceStack(Stack):
                 "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
                     self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
                 ),
+                # Where ratings go upward, and how each target codes them (no secret in it).
+                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -156,6 +159,7 @@ class ProvinceStack(Stack):
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
+        export_daily = self.functions.functions.get("export-reconcile-daily")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -174,6 +178,7 @@ class ProvinceStack(Stack):
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
             machine_log_groups=self.workflow.log_groups,
+            export_log_group=export_daily.log_group if export_daily is not None else None,
         )
         for key in self.node.find_all():
             if isinstance(key, kms.Key):

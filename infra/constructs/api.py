@@ -42,6 +42,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from functions.core.http.api import MAX_JSON_BODY
+from functions.index.report import XLSX
 from infra import topology
 from infra.provinces.deploy import DeployConfig
 
@@ -110,6 +111,8 @@ class Api(Construct):
             # With its own domain the API answers there only: clients cannot keep using an endpoint
             # that, in China, is not served to the public.
             disable_execute_api_endpoint=deploy.domain is not None,
+            # The month's report as a spreadsheet (GET /v1/reports/{region}?format=xlsx) leaves as bytes.
+            binary_media_types=[XLSX],
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigateway.StageOptions(

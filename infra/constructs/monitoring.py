@@ -31,6 +31,9 @@ NAMESPACE = "Haochaping"
 # `escalated` event when a stage's deadline passes; functions/tickets/events.py logs each event), no
 # dimension.
 TICKET_OVERDUE = "TicketOverdue"
+EXPORT_UNACKNOWLEDGED = "ExportUnacknowledged"
+# The line functions/export/handlers.py logs for a day with records unacknowledged after T+1.
+EXPORT_UNACKNOWLEDGED_LOG = "export unacknowledged after T+1"
 # Derived from the rate function's "rating accepted" log line (which carries `good`), without dimension:
 # the ratio of the two is the province's bad rate.
 # One per execution that entered a Fail state, from the state machine's own log (`FailStateEntered`
@@ -61,6 +64,7 @@ class Monitoring(Construct):
         rating_log_group: logs.ILogGroup | None,
         ticket_events_log_group: logs.ILogGroup | None = None,
         machine_log_groups: Mapping[str, logs.ILogGroup] | None = None,
+        export_log_group: logs.ILogGroup | None = None,
     ) -> None:
         super().__init__(scope, cid)
         self._machine_log_groups = dict(machine_log_groups or {})
@@ -166,6 +170,8 @@ class Monitoring(Construct):
                 add_aborted_execution_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=0)},
             )
         self._business(prefix, deploy, rating_log_group, ticket_events_log_group)
+        if export_log_group is not None:
+            self._export(export_log_group)
         self._console_links_of_partition(deploy)
 
     def _console_links_of_partition(self, deploy: DeployConfig) -> None:
@@ -184,6 +190,48 @@ class Monitoring(Construct):
                 )
                 if fixed != body:
                     node.add_property_override("DashboardBody", json.loads(fixed))
+
+    def _export(self, log_group: logs.ILogGroup) -> None:
+        """A record unacknowledged after T+1 (the daily reconciliation logs each such day and target)."""
+        logs.MetricFilter(
+            self,
+            "ExportUnacknowledgedFilter",
+            log_group=log_group,
+            filter_pattern=logs.FilterPattern.literal(f'"{EXPORT_UNACKNOWLEDGED_LOG}"'),
+            metric_namespace=NAMESPACE,
+            metric_name=EXPORT_UNACKNOWLEDGED,
+            metric_value="1",
+            default_value=0,
+        )
+        unacknowledged = cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=EXPORT_UNACKNOWLEDGED,
+            statistic="Sum",
+            period=Duration.hours(1),
+            label="days with records unacknowledged after T+1",
+        )
+        self.facade.monitor_custom(
+            alarm_friendly_name="export",
+            human_readable_name="upward export",
+            metric_groups=[
+                mc.CustomMetricGroup(
+                    title="Export",
+                    metrics=[
+                        mc.CustomMetricWithAlarm(
+                            metric=unacknowledged,
+                            alarm_friendly_name="export-unacknowledged",
+                            add_alarm={
+                                "Critical": mc.CustomThreshold(
+                                    threshold=0,
+                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                                )
+                            },
+                        )
+                    ],
+                )
+            ],
+        )
 
     def _log_count(
         self,

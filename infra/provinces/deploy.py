@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from functions.export.targets import ExportTarget
+
 
 @dataclass(frozen=True)
 class PartitionFacts:
@@ -163,6 +165,9 @@ class DeployConfig:
     api_latency_p99_ms: int = 2000
     bad_rate_spike_ratio: float = 0.3  # share of bad ratings over an hour that pages someone
     bad_rate_min_ratings: int = 50  # below this many ratings an hour the share is noise
+    # Where the province's ratings go upward (functions/export/targets.py): the national platform, a
+    # provincial hub, or none.
+    export_targets: tuple[ExportTarget, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d{12}", self.account):

@@ -28,7 +28,12 @@ from functions.core.domain.province import (
     SubScoreDimensions,
     TagSets,
 )
+from functions.export.targets import national_gbt39046, provincial_interface
 from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
+
+# Guizhou's data-source code at the national platform is not public (Zhejiang's is 133, Shandong's 165):
+# a placeholder until the platform assigns it.
+GUIZHOU_DATA_SOURCE = "152"
 
 GUIZHOU = ProvinceConfig(
     code="520000000000",
@@ -146,4 +151,25 @@ GUIZHOU_DEPLOY = DeployConfig(
         ChannelPlan("console", rate_per_second=50, burst=100, quota_per_day=500_000),
     ),
     sms_transport="sns",
+    # The national platform takes the GB/T 39046 record; the provincial hub (a placeholder URL) the
+    # interfaces' two-phase shape, signed and encrypted with SM3/SM4.
+    export_targets=(
+        national_gbt39046(
+            "national",
+            "https://national.example.gov.cn/hcp/v1/records",
+            GUIZHOU_DATA_SOURCE,
+            statistics_endpoint="https://national.example.gov.cn/hcp/v1/statistics",
+            app_mark="guizhou-hcp",
+            batch_size=100,
+            max_records_per_run=3000,  # 50 records/s over the minute between runs
+        ),
+        provincial_interface(
+            "hub",
+            "https://hub.example.gov.cn/exchange/report",
+            GUIZHOU_DATA_SOURCE,
+            signing="sm3-sm4",
+            app_mark="guizhou-hcp",
+            max_records_per_run=600,
+        ),
+    ),
 )

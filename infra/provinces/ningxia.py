@@ -3,6 +3,7 @@ aws-cn). Tags follow the national 好差评 template; deadlines the default norm
 (开斋节, 古尔邦节) are announced yearly and go into `local_holidays` when the notice is out."""
 
 from functions.core.domain.province import ProvinceConfig, SmsTexts, TagSets
+from functions.export.targets import national_gbt39046
 from infra.provinces.deploy import ApiDomain, ChannelPlan, DeployConfig, IdentityProvider
 
 NINGXIA = ProvinceConfig(
@@ -56,4 +57,10 @@ NINGXIA_DEPLOY = DeployConfig(
     sms_provider_url="https://sms.example.gov.cn/ningxia/send",
     api_rate_per_second=200,
     api_burst=400,
+    # Ningxia's data-source code is a placeholder until the national platform assigns it.
+    export_targets=(
+        national_gbt39046(
+            "national", "https://national.example.gov.cn/hcp/v1/records", "164", app_mark="ningxia-hcp"
+        ),
+    ),
 )
