@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -79,6 +79,11 @@ REASONS: dict[str, str] = {
         "until the next rotation, when they are reprinted). A scheduled rotation would void codes "
         "printed at every counter without anyone reprinting them (README)."
     ),
+    "AwsSolutions-SMG4[export]": (
+        "The export targets' key is agreed with the target (the national platform or the provincial "
+        "hub issues or registers it): it is rotated by putting the new key in this secret when the target "
+        "changes it (README, upward export), which no rotation Lambda could do."
+    ),
     "AwsSolutions-SMG4[console]": (
         "The value of the console plan's 'people' API key, which API Gateway also holds: a rotation "
         "Lambda would change the secret without changing the key (API Gateway key values are immutable). "
@@ -132,7 +137,7 @@ def suppress(stack: ProvinceStack) -> None:
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]")
         _acknowledge_indexes(stack, target)
-        texts = name in texting and stack.deploy.facts.sns_sms
+        texts = name in texting and stack.deploy.sns_sms
         if stack.deploy.facts.xray_lambda and texts:
             acknowledge(target, "AwsSolutions-IAM5[xray+sms]", "AwsSolutions-IAM5[Resource::*]")
         elif stack.deploy.facts.xray_lambda:
@@ -178,6 +183,7 @@ def suppress(stack: ProvinceStack) -> None:
         "personal-data": "AwsSolutions-SMG4",
         "sms-provider-key": "AwsSolutions-SMG4[gateway]",
         "qr-signing": "AwsSolutions-SMG4[qr]",
+        "export-target-key": "AwsSolutions-SMG4[export]",
     }
     for name, secret in stack.messaging.secrets.items():
         if name in unrotated:
@@ -187,10 +193,7 @@ def suppress(stack: ProvinceStack) -> None:
         acknowledge(queue, "AwsSolutions-SQS3")
 
 
-def _acknowledge_indexes(stack: Stack, target: IConstruct) -> None:
-    from infra.stack import ProvinceStack
-
-    assert isinstance(stack, ProvinceStack)
+def _acknowledge_indexes(stack: ProvinceStack, target: IConstruct) -> None:
     for table in stack.data.tables.values():
         table_id = stack.get_logical_id(table.node.default_child)  # type: ignore[arg-type]
         acknowledge(

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from functions.core.domain.province import ProvinceConfig
 from functions.core.http.authorizer import AUTHORIZERS
+from functions.export.targets import targets_to_json
 from infra import bundle, topology
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
@@ -78,7 +79,7 @@ class ProvinceStack(Stack):
 
         self.data = DataTables(self, "Data", table_prefix=prefix)
         self.messaging = Messaging(
-            self, "Messaging", prefix=prefix, key=self.data.key, sns_sms=deploy.facts.sns_sms
+            self, "Messaging", prefix=prefix, key=self.data.key, sns_sms=deploy.sns_sms
         )
         self.workflow = Workflow(
             self,
@@ -93,7 +94,7 @@ class ProvinceStack(Stack):
         )
         code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
         sms_route = SmsRoute(
-            sns_sms=deploy.facts.sns_sms,
+            sns_sms=deploy.sns_sms,
             provider_url=deploy.sms_provider_url,
             provider_key_secret_arn=self.messaging.secrets[topology.SMS_PROVIDER_KEY].secret_arn,
         )
@@ -113,6 +114,8 @@ class ProvinceStack(Stack):
                 "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
                     self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
                 ),
+                # Where ratings go upward, and how each target codes them (no secret in it).
+                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -167,6 +170,7 @@ class ProvinceStack(Stack):
             timeouts[name] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
+        export_daily = self.functions.functions.get("export-reconcile-daily")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -185,6 +189,7 @@ class ProvinceStack(Stack):
             rating_log_group=rate.log_group if rate is not None else None,
             ticket_events_log_group=events_log.log_group if events_log is not None else None,
             machine_log_groups=self.workflow.log_groups,
+            export_log_group=export_daily.log_group if export_daily is not None else None,
         )
         for key in self.node.find_all():
             if isinstance(key, kms.Key):

@@ -153,6 +153,17 @@ SMS_NEEDS = Needs(
 # are told its ARN, which is no secret, through SMS_PROVIDER_KEY_SECRET_ARN, and never fetch it).
 SMS_PROVIDER_KEY = "sms-provider-key"
 
+# The upward export (functions/export): reads ratings and the directory's national codes, keeps its
+# ledger, queues reconciliations, signs with the targets' key. Every export handler shares the settings.
+EXPORT_RECONCILE_QUEUE = "export-reconcile"
+EXPORT_KEY = "export-target-key"
+EXPORT_NEEDS = Needs(
+    reads=("ratings", "directory"),
+    writes=("export",),
+    sends=(EXPORT_RECONCILE_QUEUE,),
+    secrets=(EXPORT_KEY,),
+)
+
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
         "rate",
@@ -193,6 +204,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     # The web console: its page, bundle and sign-in configuration; it touches no data (the page calls
     # the public API with the person's token).
     HttpFunction("console", "functions.console.app:app", sizing=Sizing(memory_mb=256, timeout_seconds=10)),
+    HttpFunction("export", "functions.export.app:app", needs=EXPORT_NEEDS),
 )
 
 # The ticket workflow's task tokens: each wait of the state machine sends one here (see
@@ -254,8 +266,8 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     ),
     # Completed and rated cases into the indices' counters (the active rating rate).
     EventSource(
-        "sms-case-counts",
-        "functions.sms.case_counts:handler",
+        "index-case-counts",
+        "functions.index.case_counts:handler",
         "dynamodb-stream",
         "cases",
         batch_size=100,
@@ -313,6 +325,43 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=10,
         needs=Needs(writes=("tickets",), appends=("ticket-trail",)),
     ),
+    # Ratings and ticket outcomes into the export's pending set, exactly once (functions/export/stream.py).
+    EventSource(
+        "export",
+        "functions.export.stream:handler",
+        "dynamodb-stream",
+        "ratings",
+        batch_size=100,
+        needs=EXPORT_NEEDS,
+    ),
+    # Bounded batches up to every target (each target's batch size and records per run are its own).
+    EventSource(
+        "export-sender",
+        "functions.export.handlers:send",
+        "schedule",
+        "rate(1 minute)",
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=120),
+    ),
+    # Yesterday reconciled, and the day before checked for records unacknowledged after T+1 (02:30 China).
+    EventSource(
+        "export-reconcile-daily",
+        "functions.export.handlers:reconcile_daily",
+        "schedule",
+        "cron(30 18 * * ? *)",
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=600),
+    ),
+    # POST /v1/export/reconcile: one day of one target per message.
+    EventSource(
+        "export-reconcile",
+        "functions.export.handlers:reconcile_requested",
+        "sqs",
+        EXPORT_RECONCILE_QUEUE,
+        batch_size=1,
+        needs=EXPORT_NEEDS,
+        sizing=Sizing(timeout_seconds=600),
+    ),
     # Logs ticket events, nothing else: no data, no secret.
     EventSource(
         "ticket-events-log", "functions.tickets.events:handler", "sqs", TICKET_EVENTS_LOG_QUEUE, batch_size=10
@@ -339,11 +388,14 @@ QUEUES: tuple[str, ...] = (
     "sms-dlq",
     "sms-send",
     "sms-notifications",
+    "export-dlq",
+    EXPORT_RECONCILE_QUEUE,
 )
 # queue → (its dead-letter queue, receives before a message goes there)
 DEAD_LETTERS: dict[str, tuple[str, int]] = {
     "sms-send": ("sms-dlq", 5),
     "sms-notifications": ("sms-dlq", 5),
+    EXPORT_RECONCILE_QUEUE: ("export-dlq", 3),
 }
 # `ticket-events` (contract 3) replaces the earlier `escalations` topic.
 TOPICS: tuple[str, ...] = ("sms-outbound", "ticket-events", SMS_INBOUND_TOPIC)
@@ -359,7 +411,9 @@ BUCKETS: tuple[str, ...] = ("evidence",)
 # Secrets Manager secrets every stack has (values generated at deploy time, never in a template).
 # `sms-provider-key`: the key of the province's SMS gateway where the partition has no SNS SMS (the
 # operator puts the gateway's key in it after the first deploy).
-SECRETS: tuple[str, ...] = (PERSONAL, SMS_PROVIDER_KEY, QR_SIGNING)
+# `export-target-key`: the key the export signs (and, for sm3-sm4 targets, encrypts) with, as agreed with
+# the target (base64 of at least 32 bytes; generated, then replaced by the operator with the target's).
+SECRETS: tuple[str, ...] = (PERSONAL, SMS_PROVIDER_KEY, QR_SIGNING, EXPORT_KEY)
 
 
 # PUBLIC GET routes API Gateway caches, each with the query parameters its answer depends on (they

@@ -177,6 +177,7 @@ SCHEMAS: dict[str, Any] = {
             "parent": NULLABLE_STRING,
             "parent_kind": NULLABLE_STRING,
             "level": {"type": "string", "enum": [level.name.lower() for level in RegionLevel]},
+            "national_code": {"type": "string", "description": "the code the national platform knows it by"},
             "path": {
                 "type": "array",
                 "items": ref("PathStep"),
@@ -196,6 +197,11 @@ SCHEMAS: dict[str, Any] = {
                 "description": "required except for the province itself; its kind must be able to hold this "
                 "kind (region → region; department → region; item, window → department; staff → window or "
                 "department)",
+            },
+            "national_code": {
+                **_nullable({"type": "string", "pattern": pattern(directory.NATIONAL_CODE)}),
+                "description": "items, windows and departments: the code the national platform knows the "
+                "entry by (事项编码, 统一社会信用代码); the upward export holds back what lacks one",
             },
         },
     },

@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from functions.export.targets import targets_to_json
 from infra import topology
-from infra.local import emulator
+from infra.local import emulator, faults
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
 from infra.local.oidc import PREFIX as OIDC_PREFIX
 from infra.local.oidc import console_environment, for_stack
 from infra.local.pollers import DynamoDBStreamPoller, SchedulePoller, SQSPoller
 from infra.local.schedules import schedules_app
-from infra.provinces import PROVINCES, demo_directory_csv
+from infra.provinces import DEPLOYMENTS, PROVINCES, demo_directory_csv
 
 logger = logging.getLogger("haochaping.local")
 
@@ -69,6 +70,29 @@ def function_environment(province: str, resources: Mapping[str, str]) -> dict[st
     }
 
 
+def local_export_targets(province: str, url: str) -> tuple[Any, ...]:
+    """The province's export targets as deployed, sending to the local stand-in receivers
+    (`/local/receivers/<name>/records`), with local waits: a record goes up two seconds after its
+    rating, an unanswered one is retried after seconds, and a receiver that says nothing for two
+    seconds has timed out."""
+    from dataclasses import replace
+
+    deployment = DEPLOYMENTS.get(province)
+    return tuple(
+        replace(
+            target.at(
+                f"{url}/local/receivers/{target.name}/records",
+                f"{url}/local/receivers/{target.name}/statistics",
+            ),
+            skew_margin_seconds=2,
+            backoff_base_seconds=2,
+            backoff_cap_seconds=30,
+            timeout_seconds=2.0,
+        )
+        for target in (deployment.export_targets if deployment else ())
+    )
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -100,6 +124,7 @@ class LocalStack:
         # the stack (a test may start another in the same process).
         _moto_api(f"http://{self.host}:{self.moto_port}", "reset")
         self.moto.stop()
+        faults.configure(None)
         # Leave the process as it was: a test may start a stack and go on with other work.
         os.environ.clear()
         os.environ.update(self.previous_environment)
@@ -144,6 +169,8 @@ def start(
     )
     os.environ.pop("AWS_PROFILE", None)
     _configure_moto(endpoint)
+    # LOCAL_FAULTS: faults injected by the emulation (infra/local/faults.py); none when unset.
+    faults.configure(previous_environment.get("LOCAL_FAULTS"))
     resources = _create_resources()
     os.environ.update(function_environment(province, resources))
     # Functions find their resources by name, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL,
@@ -187,6 +214,8 @@ def start(
     # console where people sign in.
     os.environ.update(identity.environment(api.url))
     os.environ.update(console_environment(oidc, api.url, endpoint))
+    # The province's export targets, pointed at the local receivers once the port is known.
+    os.environ["EXPORT_TARGETS"] = targets_to_json(local_export_targets(province, api.url))
     stack = LocalStack(
         api_keys=api_keys,
         host=host,
@@ -212,9 +241,20 @@ def _wake_schedules_on_requests(gateway: LocalApiGateway) -> None:
         try:
             return handle(*args, **kwargs)
         finally:
-            emulator.ACTIVITY.notify()
+            method = str(args[0] if args else kwargs.get("method", ""))
+            path = str(args[1] if len(args) > 1 else kwargs.get("raw_path", ""))
+            if not _stack_to_itself(method, path):
+                emulator.ACTIVITY.notify()
 
     gateway.handle = handle_and_wake  # type: ignore[method-assign]
+
+
+def _stack_to_itself(method: str, path: str) -> bool:
+    """The export's sender and reconciliation calling the local receivers: the stack's own traffic,
+    which must not wake the schedules that make it (each run would wake the next at once)."""
+    if not path.startswith("/local/receivers/"):
+        return False
+    return (method == "POST" and path.endswith("/records")) or path.split("?")[0].endswith("/statistics")
 
 
 def _housekeeping(stopped: threading.Event, every: float = 30.0) -> None:

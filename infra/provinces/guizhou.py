@@ -28,7 +28,12 @@ from functions.core.domain.province import (
     SubScoreDimensions,
     TagSets,
 )
+from functions.export.targets import national_gbt39046, provincial_interface
 from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
+
+# Guizhou's data-source code at the national platform is not public (Zhejiang's is 133, Shandong's 165):
+# a placeholder until the platform assigns it.
+GUIZHOU_DATA_SOURCE = "152"
 
 GUIZHOU = ProvinceConfig(
     code="520000000000",
@@ -118,9 +123,13 @@ GUIZHOU = ProvinceConfig(
 
 # The demo province deploys in a global region (Hong Kong is the nearest; a production deployment of
 # government data belongs in a China region: see ningxia.py). The account is a placeholder: replace it.
+# The demo of the global partition. Singapore (ap-southeast-1): the region nearest to Guizhou whose SNS
+# sends SMS and takes two-way replies, so invitations, notices and replies work with the stack alone.
+# (Hong Kong, ap-east-1, is nearer but has no SNS SMS: there the province would state sms_transport
+# "http" and its gateway.) A province whose data must stay in China deploys like ningxia.py instead.
 GUIZHOU_DEPLOY = DeployConfig(
     account="111111111111",
-    region="ap-east-1",
+    region="ap-southeast-1",
     partition="aws",
     alarm_emails=("ops@example.gov.cn",),
     identity=IdentityProvider(
@@ -140,5 +149,27 @@ GUIZHOU_DEPLOY = DeployConfig(
         ChannelPlan("sms", rate_per_second=50, burst=100, quota_per_day=500_000),
         # The department console: person-facing, and a channel for the routes channels or people read.
         ChannelPlan("console", rate_per_second=50, burst=100, quota_per_day=500_000),
+    ),
+    sms_transport="sns",
+    # The national platform takes the GB/T 39046 record; the provincial hub (a placeholder URL) the
+    # interfaces' two-phase shape, signed and encrypted with SM3/SM4.
+    export_targets=(
+        national_gbt39046(
+            "national",
+            "https://national.example.gov.cn/hcp/v1/records",
+            GUIZHOU_DATA_SOURCE,
+            statistics_endpoint="https://national.example.gov.cn/hcp/v1/statistics",
+            app_mark="guizhou-hcp",
+            batch_size=100,
+            max_records_per_run=3000,  # 50 records/s over the minute between runs
+        ),
+        provincial_interface(
+            "hub",
+            "https://hub.example.gov.cn/exchange/report",
+            GUIZHOU_DATA_SOURCE,
+            signing="sm3-sm4",
+            app_mark="guizhou-hcp",
+            max_records_per_run=600,
+        ),
     ),
 )

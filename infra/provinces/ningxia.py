@@ -3,7 +3,8 @@ aws-cn). Tags follow the national 好差评 template; deadlines the default norm
 (开斋节, 古尔邦节) are announced yearly and go into `local_holidays` when the notice is out."""
 
 from functions.core.domain.province import ProvinceConfig, SmsTexts, TagSets
-from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
+from functions.export.targets import national_gbt39046
+from infra.provinces.deploy import ApiDomain, ChannelPlan, DeployConfig, IdentityProvider
 
 NINGXIA = ProvinceConfig(
     code="640000000000",
@@ -45,7 +46,21 @@ NINGXIA_DEPLOY = DeployConfig(
         ChannelPlan("sms", rate_per_second=20, burst=40, quota_per_day=200_000),
         ChannelPlan("console", rate_per_second=20, burst=40, quota_per_day=200_000),
     ),
+    # The China partition has no SNS SMS: texts go through the province's domestic SMS gateway.
+    sms_transport="http",
+    # The filed domain and its certificate (placeholders: the province's own, once filed and issued).
+    domain=ApiDomain(
+        name="pj.zwfw.example.gov.cn",
+        certificate_id="00000000-0000-0000-0000-000000000000",
+        icp_filing="宁ICP备00000000号",
+    ),
     sms_provider_url="https://sms.example.gov.cn/ningxia/send",
     api_rate_per_second=200,
     api_burst=400,
+    # Ningxia's data-source code is a placeholder until the national platform assigns it.
+    export_targets=(
+        national_gbt39046(
+            "national", "https://national.example.gov.cn/hcp/v1/records", "164", app_mark="ningxia-hcp"
+        ),
+    ),
 )

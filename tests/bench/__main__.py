@@ -17,12 +17,16 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    console_pages,
     cost_model,
     directory_changes,
+    directory_scale,
     dynamodb_cost,
+    export_costs,
     http_load,
     import_time,
     index_counters,
+    load_day,
     local_idle,
     moto_query,
     public_segmentation,
@@ -38,7 +42,7 @@ QUICK = True
 BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("rate_inprocess", rate_inprocess.main, False),
     ("dynamodb_cost", dynamodb_cost.main, QUICK),
-    ("import_time", import_time.main, QUICK),
+    ("import_time", import_time.main, False),  # about 5 minutes on a busy machine
     ("http_load", http_load.main, False),
     ("directory_changes", directory_changes.main, False),
     ("sms_costs", sms_costs.main, False),
@@ -50,6 +54,11 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("local_idle", local_idle.main, QUICK),
     ("moto_query", moto_query.main, QUICK),
     ("rater_screens", rater_screens.main, QUICK),
+    ("export_costs", export_costs.main, False),
+    ("console_pages", console_pages.main, False),
+    ("load_day", load_day.main, QUICK),
+    # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
+    ("directory_scale", directory_scale.main, QUICK),
 )
 
 

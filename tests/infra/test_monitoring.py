@@ -64,7 +64,7 @@ def test_overdue_tickets_and_a_bad_rate_spike_page_the_operators(template):
     assert any("bad / total" in e for e in expressions)
     filters = template.find_resources("AWS::Logs::MetricFilter")
     names = {f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()}
-    assert names == {"RatingsAll", "RatingsBad", "TicketOverdue", "TicketStalled"}
+    assert names == {"RatingsAll", "RatingsBad", "TicketOverdue", "TicketStalled", "ExportUnacknowledged"}
     for f in filters.values():
         assert "Dimensions" not in f["Properties"]["MetricTransformations"][0]
 

@@ -51,6 +51,10 @@ KIND_ORDER: tuple[SubjectKind, ...] = (
 # Codes of departments, items, windows and staff.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MAX_NAME = 100
+# The code the national platform knows an entry by (an item's 事项编码, a department's 统一社会信用代码,
+# a window's hall code): what the upward export needs (functions/export), on these kinds only.
+NATIONAL_CODE = re.compile(r"[0-9A-Za-z]{1,64}")
+NATIONAL_CODE_KINDS = frozenset({"department", "item", "window"})
 
 
 def parse_kind(kind: str) -> SubjectKind:
@@ -102,6 +106,7 @@ class DirectoryEntry(NamedTuple):
     parent: SubjectRef | None
     # The ancestors, nearest first, ending at the province.
     ancestors: tuple[SubjectRef, ...] = ()
+    national_code: str | None = None
 
     @property
     def ref(self) -> SubjectRef:
@@ -139,6 +144,8 @@ class DirectoryEntry(NamedTuple):
         }
         if self.level is not None:
             body["level"] = self.level.name.lower()
+        if self.national_code is not None:
+            body["national_code"] = self.national_code
         return body
 
 
@@ -148,10 +155,12 @@ def plan_entry(
     name: Any,
     parent: DirectoryEntry | None,
     province_code: str,
+    national_code: Any = None,
 ) -> DirectoryEntry:
     """The entry to store for a PUT, checked against its parent and the stack's province.
 
     `parent` is the entry the caller's parent code resolved to (None when no parent was given)."""
+    national = parse_national_code(kind, national_code)
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed({"name": "required, a non-empty string"})
     name = name.strip()
@@ -165,7 +174,7 @@ def plan_entry(
         if code == province_code:
             if parent is not None:
                 raise ValidationFailed({"parent": "the province has no parent"})
-            return DirectoryEntry(kind, code, name, None, ())
+            return DirectoryEntry(kind, code, name, None, (), national)
     if parent is None:
         raise ValidationFailed({"parent": "required"})
     if parent.kind not in ALLOWED_PARENTS[kind]:
@@ -176,7 +185,18 @@ def plan_entry(
             raise ValidationFailed(
                 {"parent": f"region {code} is not under region {parent.code} by its division code"}
             )
-    return DirectoryEntry(kind, code, name, parent.ref, parent.path)
+    return DirectoryEntry(kind, code, name, parent.ref, parent.path, national)
+
+
+def parse_national_code(kind: SubjectKind, raw: Any) -> str | None:
+    """An entry's national code: absent or empty is none; only items, windows and departments have one."""
+    if raw is None or raw == "":
+        return None
+    if kind.value not in NATIONAL_CODE_KINDS:
+        raise ValidationFailed({"national_code": "only items, windows and departments carry a national code"})
+    if not isinstance(raw, str) or not NATIONAL_CODE.fullmatch(raw):
+        raise ValidationFailed({"national_code": "1-64 of A-Z a-z 0-9"})
+    return raw
 
 
 # For each subject kind, the named kinds that must lie on its path when both are named. An item and a

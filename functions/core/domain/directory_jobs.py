@@ -129,7 +129,7 @@ def advance(
     while stack and budget > 0 and not out_of_time():
         frame = stack.pop()
         children, more = store.children_page(frame.parent, frame.after, min(PAGE_SIZE, budget))
-        refreshed = [DirectoryEntry(c.kind, c.code, c.name, frame.parent, frame.path) for c in children]
+        refreshed = [c._replace(parent=frame.parent, ancestors=frame.path) for c in children]
         store.put_many(new for new, old in zip(refreshed, children, strict=True) if new != old)
         processed += len(children)
         budget -= len(children)

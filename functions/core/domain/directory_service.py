@@ -101,12 +101,14 @@ class DirectoryService:
         code = normalise_code(kind, raw_code)
         if not isinstance(body, dict):
             raise ValidationFailed({"body": "a JSON object with name and parent"})
-        unknown = set(body) - {"name", "parent"}
+        unknown = set(body) - {"name", "parent", "national_code"}
         if unknown:
             # Counted, not named: a key may be anything a client sent.
-            raise ValidationFailed({"body": f"{len(unknown)} unknown field(s); the fields are name, parent"})
+            raise ValidationFailed(
+                {"body": f"{len(unknown)} unknown field(s); the fields are name, parent, national_code"}
+            )
         parent = self._resolve_parent(kind, body.get("parent"), {})
-        entry = plan_entry(kind, code, body.get("name"), parent, self._province)
+        entry = plan_entry(kind, code, body.get("name"), parent, self._province, body.get("national_code"))
         previous = self._lookup(entry.ref)
         job = None
         if previous is not None and previous.ancestors != entry.ancestors and self._has_children(entry):
@@ -198,11 +200,11 @@ class DirectoryService:
         rows = list(self._read_rows(text))
         planned: dict[SubjectRef, DirectoryEntry] = {}
         errors: dict[str, str] = {}
-        existing = self._store.get_many(SubjectRef(kind, code) for _, kind, code, _, _ in rows)
-        for line, kind, code, name, parent_code in sorted(rows, key=_parents_first):
+        existing = self._store.get_many(SubjectRef(kind, code) for _, kind, code, _, _, _ in rows)
+        for line, kind, code, name, parent_code, national in sorted(rows, key=_parents_first):
             try:
                 parent = self._resolve_parent(kind, parent_code or None, planned)
-                entry = plan_entry(kind, code, name, parent, self._province)
+                entry = plan_entry(kind, code, name, parent, self._province, national)
             except (ValidationFailed, UnknownSubject) as e:
                 errors[f"line {line}"] = e.message
                 continue
@@ -227,21 +229,23 @@ class DirectoryService:
             len(changed) - updated, updated, len(planned) - len(changed), job.job_id if job else None
         )
 
-    def _read_rows(self, text: str) -> Iterator[tuple[int, SubjectKind, str, str, str]]:
+    def _read_rows(self, text: str) -> Iterator[tuple[int, SubjectKind, str, str, str, str]]:
+        """Rows of kind,code,name,parent and, where the header names it, national_code."""
         errors: dict[str, str] = {}
         count = 0
         rows = _csv_rows(text)
         header = next(rows, None)
-        if header is None or [h.strip() for h in header[1]] != ["kind", "code", "name", "parent"]:
-            raise ValidationFailed({"line 1": "the header must be kind,code,name,parent"})
+        columns = [h.strip() for h in header[1]] if header is not None else []
+        if columns not in (IMPORT_COLUMNS, [*IMPORT_COLUMNS, "national_code"]):
+            raise ValidationFailed({"line 1": "the header must be kind,code,name,parent[,national_code]"})
         for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
             count += 1
             if count > MAX_IMPORT_ROWS:
                 raise ValidationFailed({f"line {line}": f"at most {MAX_IMPORT_ROWS} rows per import"})
-            if len(row) != 4:
-                errors[f"line {line}"] = "needs 4 columns: kind,code,name,parent"
+            if len(row) != len(columns):
+                errors[f"line {line}"] = f"needs {len(columns)} columns: {','.join(columns)}"
                 continue
             try:
                 kind = parse_kind(row[0].strip())
@@ -249,7 +253,8 @@ class DirectoryService:
             except ValidationFailed as e:
                 errors[f"line {line}"] = "; ".join(e.fields.values())
                 continue
-            yield line, kind, code, row[2].strip(), row[3].strip()
+            national = row[4].strip() if len(row) > 4 else ""
+            yield line, kind, code, row[2].strip(), row[3].strip(), national
         if errors:
             raise ValidationFailed(errors, f"{len(errors)} rows rejected; nothing imported")
 
@@ -341,7 +346,10 @@ def _csv_problem(message: str) -> str:
     return f"not valid CSV ({message})"
 
 
-def _parents_first(row: tuple[int, SubjectKind, str, str, str]) -> tuple[int, int, int]:
-    line, kind, code, _, _ = row
+IMPORT_COLUMNS = ["kind", "code", "name", "parent"]
+
+
+def _parents_first(row: tuple[int, SubjectKind, str, str, str, str]) -> tuple[int, int, int]:
+    line, kind, code = row[:3]
     level = int(region_level(code)) if kind is SubjectKind.REGION else 0
     return (KIND_ORDER.index(kind), level, line)

@@ -162,6 +162,8 @@ def entry_to_item(entry: DirectoryEntry) -> dict[str, Any]:
     }
     if entry.parent is not None:
         item["parent_key"] = {"S": entry.parent.key}
+    if entry.national_code is not None:
+        item["national_code"] = {"S": entry.national_code}
     return item
 
 
@@ -174,4 +176,5 @@ def item_to_entry(item: Mapping[str, Any]) -> DirectoryEntry:
         name=item["name"]["S"],
         parent=parent,
         ancestors=ancestors,
+        national_code=item.get("national_code", {}).get("S"),
     )

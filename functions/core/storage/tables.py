@@ -148,6 +148,19 @@ DEVICES = TableSpec(
 )
 
 
+# The upward export's ledger (functions/export/store.py): one item per record of a rating for a target
+# (pk "<target>#<rating_id>#<part>") with its sync state; `due` lists what the scheduled sender may
+# take (sparse: only due records carry due_target), `by_day` a target's records of a day.
+EXPORT = TableSpec(
+    "export",
+    Key("pk"),
+    indexes=(
+        GlobalIndex("due", Key("due_target"), Key("next_at")),
+        GlobalIndex("by_day", Key("target_day"), Key("pk")),
+    ),
+)
+
+
 TABLES: tuple[TableSpec, ...] = (
     RATINGS,
     CASES,
@@ -158,5 +171,6 @@ TABLES: tuple[TableSpec, ...] = (
     CALENDAR,
     TICKETS,
     TICKET_TRAIL,
+    EXPORT,
     DEVICES,
 )

@@ -1,0 +1,68 @@
+"""The export's scheduled and queued sides: the sender (every minute: bounded batches to each target),
+the daily reconciliation (yesterday, and the day before whose T+1 has passed), and the queue consumer of
+`POST /v1/export/reconcile` (queue `export-reconcile`, dead letters in `export-dlq`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.export import wiring
+
+
+def send(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from functions.core.observability import logger
+
+    service = wiring.runtime().service
+    results = {name: service.send_due(name) for name in service.targets}
+    for name, tally in results.items():
+        if tally["sent"]:
+            logger.info("export sent", extra={"target": name, **tally})
+    return results
+
+
+def reconcile_daily(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from functions.core.observability import logger
+
+    service = wiring.runtime().service
+    results: dict[str, Any] = {}
+    for name in service.targets:
+        for day in service.days_to_reconcile():
+            summary = service.reconcile(name, day)
+            results[f"{name}/{day}"] = summary
+            if summary["overdue"]:
+                # One line per day and target: the metric filter behind the ExportUnacknowledged alarm.
+                logger.warning(
+                    "export unacknowledged after T+1",
+                    extra={"target": name, "day": day, "unacknowledged": summary["unacknowledged"]},
+                )
+            logger.info(
+                "export reconciled",
+                extra={
+                    "target": name,
+                    "day": day,
+                    **{k: summary[k] for k in ("records", "matches", "unacknowledged")},
+                },
+            )
+    return results
+
+
+def _reconcile_one(record: Any) -> None:
+    body = json.loads(record.body)
+    wiring.runtime().service.reconcile(str(body["target"]), str(body["date"]))
+
+
+def reconcile_requested(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from functions.core.observability import batch_scope
+
+    with batch_scope("export", event, context):
+        return dict(
+            process_partial_response(
+                event=event,
+                record_handler=_reconcile_one,
+                processor=BatchProcessor(EventType.SQS),
+                context=context,
+            )
+        )
