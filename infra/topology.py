@@ -421,8 +421,7 @@ SECRETS: tuple[str, ...] = (PERSONAL, SMS_PROVIDER_KEY, QR_SIGNING, EXPORT_KEY)
 # so that no answer is served for another query).
 PUBLIC_CACHE: dict[str, tuple[str, ...]] = {
     "/public": (),
-    "/public/public.js": (),
-    "/public/public.css": (),
+    "/public/{asset}": (),
     "/v1/openapi.json": (),
     "/v1/public/summary": ("from", "to"),
 }

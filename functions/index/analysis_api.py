@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from chalice import Response
 
 from functions.core.domain.directory import SubjectKind
-from functions.core.domain.errors import Forbidden, ValidationFailed
+from functions.core.domain.errors import Forbidden, NotFound, ValidationFailed
 from functions.core.domain.regions import InvalidRegionCode, normalise_region_code
 from functions.core.http.api import json_response, query_param
 from functions.core.http.app import Access, ProjectApp
@@ -89,13 +89,12 @@ def register(app: ProjectApp) -> None:
         portal = analysis_wiring.analysis().settings.province.portal_origins
         return page_response(page_bytes().decode("utf-8"), frame_ancestors=portal)
 
-    @app.route("/public/public.js", methods=["GET"], access=Access.PUBLIC)
-    def public_script() -> Response:
-        return asset_response("public.js", asset_text("public.js"))
-
-    @app.route("/public/public.css", methods=["GET"], access=Access.PUBLIC)
-    def public_style() -> Response:
-        return asset_response("public.css", asset_text("public.css"))
+    # One route for the page's files (each route is API Gateway resources, and the stack is near 500).
+    @app.route("/public/{asset}", methods=["GET"], access=Access.PUBLIC)
+    def public_asset(asset: str) -> Response:
+        if asset not in ASSETS:
+            raise NotFound("no such file of the public page")
+        return asset_response(asset, asset_text(asset))
 
     @app.route("/v1/public/summary", methods=["GET"], access=Access.PUBLIC)
     def public_summary() -> Response:

@@ -414,22 +414,23 @@ PATHS: dict[str, Any] = {
             },
         }
     },
-    **{
-        f"/public/{name}": {
-            "get": {
-                "operationId": f"getPublicPage{kind.title()}",
-                "summary": f"The public page's {kind} (the page runs no inline script or style)",
-                "security": [],
-                "responses": {
-                    "200": {"description": f"The {kind}", "content": {media: {"schema": {"type": "string"}}}},
-                    **errors(),
+    "/public/{asset}": {
+        "get": {
+            "operationId": "getPublicPageFile",
+            "summary": "The public page's script or style (the page runs no inline script or style)",
+            "security": [],
+            "parameters": [_path("asset", {"type": "string", "enum": ["public.js", "public.css"]})],
+            "responses": {
+                "200": {
+                    "description": "The file",
+                    "content": {
+                        "text/javascript": {"schema": {"type": "string"}},
+                        "text/css": {"schema": {"type": "string"}},
+                    },
                 },
-            }
+                **errors(404),
+            },
         }
-        for name, kind, media in (
-            ("public.js", "script", "text/javascript"),
-            ("public.css", "style", "text/css"),
-        )
     },
     "/public": {
         "get": {

@@ -26,7 +26,6 @@ def test_each_topology_function_and_the_authorizer_runs_on_arm64_python312_with_
     functions = _functions(synthesized.templates[province])
     expected = {f"haochaping-{province}-{f.name}" for f in deployed_functions()} | {
         f"haochaping-{province}-authorizer",
-        f"haochaping-{province}-channel-authorizer",
     }
     assert set(functions) == expected
     roles = [props["Role"]["Fn::GetAtt"][0] for _, props in functions.values()]
@@ -98,7 +97,7 @@ def test_the_authorizer_touches_no_data(template):
 @pytest.mark.parametrize("province", sorted(DEPLOYMENTS))
 def test_every_log_group_is_kept_at_least_180_days(synthesized, province):
     groups = synthesized.templates[province].find_resources("AWS::Logs::LogGroup")
-    assert len(groups) >= len(deployed_functions()) + 3  # functions, authorizers, API access logs
+    assert len(groups) >= len(deployed_functions()) + 2  # functions, authorizer, API access logs
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] >= 180
         assert group["DeletionPolicy"] == "Retain"

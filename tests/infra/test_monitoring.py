@@ -44,7 +44,7 @@ def test_the_api_each_function_and_the_failure_queue_are_watched(template):
     prefix = "haochaping-guizhou"
     assert f"{prefix}-api-Fault-Count-Critical" in names  # 5xx
     assert f"{prefix}-api-Latency-P99-Warning" in names
-    for function in [f.name for f in deployed_functions()] + ["authorizer", "channel-authorizer"]:
+    for function in [f.name for f in deployed_functions()] + ["authorizer"]:
         for alarm in ("Fault-Count-Critical", "Throttled-Count-Warning", "Latency-P99-Warning"):
             assert f"{prefix}-{function}-{alarm}" in names
     assert f"{prefix}-stream-failures-Queue-Message-Count-Max-Critical" in names
