@@ -5,14 +5,12 @@ Access → API Gateway:
 - PUBLIC: no credentials; GETs cached at the stage.
 The RestApi's api key source is AUTHORIZER: API Gateway takes the key to check against the usage plans
 from the Lambda REQUEST authorizer's `usageIdentifierKey` (functions.core.http.authorizer AUTHORIZERS:
-two functions behind three API Gateway authorizers, each deciding on its cache key alone), because that is the only way one method accepts "a
+one function behind three API Gateway authorizers; a cached one decides on its cache key alone), because that is the only way one method accepts "a
 channel key OR a person's token" as API.md says CHANNEL_OR_PERSON routes do.
-- CHANNEL: API key required + the "ChannelAuthorizer" (identity source: the x-api-key header, results
-  cached 300 s): its own function (`channel_handler`) hands the header back as `usageIdentifierKey`,
-  whatever else the request carries (a token beside the key would otherwise be decided once and cached
-  for that key), and API Gateway checks it against the channel kind's usage plan. Cost: one authorizer call per key per 5 minutes (and per
-  cache node); the function still learns the kind from requestContext.identity.apiKeyId
-  (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
+- CHANNEL: API key required + the "ChannelAuthorizer", uncached (a cache keyed on x-api-key let a token
+  sent beside the key decide for that key): the authorizer hands the key back as `usageIdentifierKey`
+  and API Gateway checks it against the channel kind's usage plan; the function learns the kind from
+  requestContext.identity.apiKeyId (CHANNEL_KEY_KINDS maps key ids to kinds: ids, not keys).
 - PERSON: the "PersonAuthorizer" (identity source: Authorization, cached 300 s), which checks the JWT
   against the province IdP's JWKS and passes {role, scope, sub} in requestContext.authorizer. No key.
 - CHANNEL_OR_PERSON: API key required + the "ChannelOrPersonAuthorizer", uncached (TTL 0, no identity
