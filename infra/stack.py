@@ -91,7 +91,9 @@ class ProvinceStack(Stack):
             retention=keep,
             tracing=tracing,
         )
-        code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
+        code = code or lambda_.Code.from_asset(
+            str(bundle.build_asset(extra_files={bundle.PROVINCE_FILE: province.to_json()}))
+        )
         sms_route = SmsRoute(
             sns_sms=deploy.sns_sms,
             provider_url=deploy.sms_provider_url,
