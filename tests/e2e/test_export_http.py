@@ -68,7 +68,7 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
         second = rate(api, channel_headers)
         time.sleep(3)
         ran = api.request("POST", "/local/schedules/export")
-        assert ran.status == 200 and "national" in ran.json()["result"]
+        assert ran.status == 200 and "national" in ran.json()["result"]["sent"]
         assert f"{second}#1" not in received(api, "national")
     finally:
         mode(api, "national", mode="ok")
