@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from functions.core.runtime import Lazy
-from functions.core.settings import SettingsError, number, province, required
+from functions.core.settings import SettingsError, province, required
+from functions.tickets import evidence
 
 
 def origin(url: str) -> str:
@@ -48,12 +49,9 @@ class ConsoleSettings:
             token_endpoint=required(env, "OIDC_TOKEN_ENDPOINT"),
             client_id=required(env, "OIDC_CLIENT_ID"),
             upload_origins=uploads,
-            evidence_max_bytes=int(number(env, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)),
-            evidence_types=tuple(
-                t.strip()
-                for t in env.get("EVIDENCE_TYPES", "image/jpeg,image/png,application/pdf").split(",")
-                if t.strip()
-            ),
+            # The tickets' own limits (S3's POST policy enforces them): the page checks before sending.
+            evidence_max_bytes=evidence.MAX_BYTES,
+            evidence_types=tuple(evidence.TYPES),
         )
 
     @property

@@ -60,12 +60,17 @@ def get_ranking(kind: str) -> Response:
     request = app.current_request
     period = parse_period(query_param(request, "from"), query_param(request, "to"))
     order = query_param(request, "order") or "index"
+    return json_response(ranking(caller, kind, query_param(request, "parent"), period, order))
+
+
+def ranking(caller: Caller, kind: str, parent_code: str | None, period: Any, order: str) -> dict[str, Any]:
+    """The children of `parent_code` (default: the province) of that kind with their figures, ranked:
+    GET /v1/rankings and the month's report (report_api.py) answer the same numbers."""
     if order not in ORDERS:
         raise ValidationFailed({"order": f"one of {', '.join(ORDERS)}"})
     if kind not in {k.value for k in SubjectKind}:
         raise NotFound(f"no such kind of subject: {', '.join(k.value for k in SubjectKind)}")
     runtime = wiring.runtime()
-    parent_code = query_param(request, "parent")
     parent, children = runtime.directory.children(kind, parent_code or runtime.settings.province.code)
     assert parent is not None
     _check_scope(caller, parent)
@@ -76,20 +81,23 @@ def get_ranking(kind: str) -> Response:
         figures = figures_view(child.kind.value, child.code, period, counts[child.ref.key], rule)
         entries.append({**figures, "name": child.name})
     start, end = period.as_strings
-    return json_response(
-        {
-            "kind": kind,
-            "parent": {"kind": parent.kind.value, "code": parent.code, "name": parent.name},
-            "from": start,
-            "to": end,
-            "order": order,
-            "min_ratings": rule.min_ratings_to_rank,
-            "entries": rank(entries, order, rule.min_ratings_to_rank),
-        }
-    )
+    return {
+        "kind": kind,
+        "parent": {"kind": parent.kind.value, "code": parent.code, "name": parent.name},
+        "from": start,
+        "to": end,
+        "order": order,
+        "min_ratings": rule.min_ratings_to_rank,
+        "entries": rank(entries, order, rule.min_ratings_to_rank),
+    }
 
 
 # The public disclosure, hot words, profiles and early warnings (functions/index/analysis_api.py).
 from functions.index import analysis_api  # noqa: E402
 
 analysis_api.register(app)
+
+# The month's report (通报) of a region, as JSON or a spreadsheet (functions/index/report_api.py).
+from functions.index import report_api  # noqa: E402
+
+report_api.register(app)

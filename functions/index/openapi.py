@@ -318,6 +318,37 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/v1/reports/{region}": {
+        "get": {
+            "operationId": "getRegionReport",
+            "summary": "The month's report (通报) of a region over a period: its figures and the rankings "
+            "(by index) of its departments and sub-regions, the numbers of /v1/indices and /v1/rankings; "
+            "format=xlsx gives the same as a spreadsheet",
+            "security": [PERSON_TOKEN],
+            "parameters": [
+                {
+                    "name": "region",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,2}$"},
+                },
+                *PERIOD,
+                _query("format", {"type": "string", "enum": ["json", "xlsx"]}, "default json"),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The report",
+                    "content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {"type": "string", "format": "binary"}
+                        },
+                    },
+                },
+                **errors(400, 401, 403, 404, 422),
+            },
+        }
+    },
     "/v1/hotwords/{kind}/{code}": {
         "get": {
             "operationId": "getHotWords",

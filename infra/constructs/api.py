@@ -41,6 +41,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from functions.core.http.api import MAX_JSON_BODY
+from functions.index.report import XLSX
 from infra import topology
 from infra.provinces.deploy import DeployConfig
 
@@ -106,6 +107,8 @@ class Api(Construct):
             description=f"{prefix}: 政务服务好差评 API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER,
+            # The month's report as a spreadsheet (GET /v1/reports/{region}?format=xlsx) leaves as bytes.
+            binary_media_types=[XLSX],
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigateway.StageOptions(

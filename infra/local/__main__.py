@@ -1,4 +1,4 @@
-"""python -m infra.local run | token --role ROLE --scope CODE"""
+"""python -m infra.local run | token --role ROLE --scope CODE | redrive --aws URL"""
 
 from __future__ import annotations
 
@@ -22,9 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", required=True, choices=["department", "reviewer", "admin"])
     token.add_argument("--scope", default="", help="department code, or region code for a reviewer")
     token.add_argument("--hours", type=float, default=12)
+    redrive = commands.add_parser("redrive", help="move dead letters back to their queues")
+    redrive.add_argument("--aws", required=True, help="the embedded AWS's URL, as `run` prints its port")
     args = parser.parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "redrive":
+        from infra.local.faults import redrive as move_back
+
+        print(move_back(args.aws))
+        return 0
     return _run(args)
 
 
@@ -50,7 +57,21 @@ def _run(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines would drown the log
     from infra.local.stack import start
 
-    stack = start(host=args.host, port=args.port, province=args.province, load_demo=not args.no_demo)
+    # DIRECTORY=guizhou-full (or guizhou-10pct, guizhou-1pct): the generated directory of Guizhou's size
+    # instead of the demo one, through the API's bulk import once the stack serves.
+    directory = os.environ.get("DIRECTORY", "demo")
+    generated = directory != "demo" and not args.no_demo
+    if generated:
+        from infra.local.directory_import import DIRECTORY_SIZES
+
+        if directory not in DIRECTORY_SIZES:
+            print(f"DIRECTORY must be demo or one of {', '.join(DIRECTORY_SIZES)}", file=sys.stderr)
+            return 2
+    stack = start(
+        host=args.host, port=args.port, province=args.province, load_demo=not args.no_demo and not generated
+    )
+    if generated:
+        _load_generated(stack.url, directory)
     print(
         f"haochaping local stack on {stack.url} (province {args.province}; embedded AWS on port "
         f"{stack.moto_port}).\nChannel key: x-api-key: {next(iter(stack.api_keys))}\n"
@@ -68,6 +89,18 @@ def _run(args: argparse.Namespace) -> int:
         stack.stop()
         print("stopped", flush=True)
     return 0
+
+
+def _load_generated(url: str, directory: str) -> None:
+    from infra.local.directory_import import import_generated
+    from infra.local.stack import local_identity
+
+    def progress(state: object) -> None:
+        print(f"directory {directory}: {getattr(state, 'rows_sent', 0):,} entries imported", flush=True)
+
+    print(f"importing the {directory} directory through POST /v1/directory/import ...", flush=True)
+    done = import_generated(url, local_identity().token("admin", None), directory, progress=progress)
+    print(f"directory {directory}: {done.rows_sent:,} entries in {done.seconds:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -170,7 +170,9 @@ class LocalOidc:
             for code, name in [*departments, *regions]
         )
         alert = f'<p class="error" role="alert">{html.escape(problem)}</p>' if problem else ""
-        scope = html.escape(self._one(params, "scope"))
+        # On the first visit `scope` is OAuth's (e.g. "openid"), not a directory code: only a form sent
+        # back with a problem keeps what the person typed.
+        scope = html.escape(self._one(params, "scope")) if problem else ""
         body = (
             "<h1>本地身份认证</h1><p>选择角色和范围（部门代码或行政区划代码）登录政务服务“好差评”工作台。</p>"
             f'{alert}<form method="post" action="{AUTHORIZE_PATH}" class="card">{hidden}'

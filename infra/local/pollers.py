@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from infra.local import faults
 from infra.local.emulator import ACTIVITY, wakes_installed
 from infra.local.gateway import LOCAL_ACCOUNT_ID, LambdaContext, default_region
 
@@ -228,6 +229,8 @@ class DynamoDBStreamPoller:
 
     def poll_once(self) -> int:
         """Deliver at most one batch per shard; returns how many records the handler was given."""
+        if faults.stuck_now(self._function_name):
+            return 0  # LOCAL_FAULTS stuck=<function>:<seconds>: this mapping reads nothing yet
         with self._lock:
             self._discover_shards()
             delivered = 0
@@ -307,6 +310,11 @@ class DynamoDBStreamPoller:
             event.update(self._window_fields(shard))
         sequences = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
         failed_from, function_error = self._invoke(event, set(sequences))
+        if failed_from is None and faults.chance("duplicate"):
+            # LOCAL_FAULTS duplicate: the batch was handled, and is delivered again all the same.
+            shard.resume_at = sequences[0]
+            shard.iterator = None
+            return len(records)
         if failed_from is None:
             shard.checkpoint = sequences[-1]
             shard.resume_at = None
@@ -380,6 +388,8 @@ class DynamoDBStreamPoller:
         try:
             # Lambda hands over a JSON document: no shared objects between attempts or handlers.
             response = self._handler(json.loads(json.dumps(event, default=_binary_as_base64)), context)
+            if faults.chance("crash"):
+                raise RuntimeError("the consumer crashed after its writes (LOCAL_FAULTS crash)")
             failed = _failed_identifiers(json.loads(json.dumps(response)), sequences)
         except _InvalidBatchResponse as exc:
             logger.error(
@@ -504,12 +514,18 @@ class SQSPoller:
             context = LambdaContext(self._function_name, region=self._region)
             try:
                 response = self._handler(json.loads(json.dumps({"Records": records})), context)
+                if faults.chance("crash"):
+                    raise RuntimeError("the consumer crashed after its writes (LOCAL_FAULTS crash)")
                 failed = set(_failed_identifiers(json.loads(json.dumps(response)), set(handles)))
             except _InvalidBatchResponse as exc:
                 logger.error("%s: invalid batch response (%s); batch stays queued", self._function_name, exc)
                 return len(records)
             except Exception:
                 logger.exception("%s: handler raised; batch stays queued", self._function_name)
+                return len(records)
+            if faults.chance("duplicate"):
+                # LOCAL_FAULTS duplicate: handled, yet not deleted: it comes back after its visibility
+                # timeout, as SQS may deliver a message twice (a task token twice, and late).
                 return len(records)
             self._delete([(mid, handle) for mid, handle in handles.items() if mid not in failed])
             return len(records)

@@ -21,7 +21,7 @@ from typing import Any
 
 from functions.export.targets import targets_to_json
 from infra import topology
-from infra.local import emulator
+from infra.local import emulator, faults
 from infra.local.gateway import LocalApiGateway, ServerHandle, serve
 from infra.local.identity import JWKS_PATH, LocalIdentityProvider
 from infra.local.oidc import PREFIX as OIDC_PREFIX
@@ -124,6 +124,7 @@ class LocalStack:
         # the stack (a test may start another in the same process).
         _moto_api(f"http://{self.host}:{self.moto_port}", "reset")
         self.moto.stop()
+        faults.configure(None)
         # Leave the process as it was: a test may start a stack and go on with other work.
         os.environ.clear()
         os.environ.update(self.previous_environment)
@@ -168,6 +169,8 @@ def start(
     )
     os.environ.pop("AWS_PROFILE", None)
     _configure_moto(endpoint)
+    # LOCAL_FAULTS: faults injected by the emulation (infra/local/faults.py); none when unset.
+    faults.configure(previous_environment.get("LOCAL_FAULTS"))
     resources = _create_resources()
     os.environ.update(function_environment(province, resources))
     # Functions find their resources by name, as the CDK stack will tell them: DIRECTORY_JOBS_QUEUE_URL,

@@ -17,13 +17,16 @@ import traceback
 from collections.abc import Callable
 
 from tests.bench import (
+    console_pages,
     cost_model,
     directory_changes,
+    directory_scale,
     dynamodb_cost,
     export_costs,
     http_load,
     import_time,
     index_counters,
+    load_day,
     local_idle,
     moto_query,
     public_segmentation,
@@ -52,6 +55,10 @@ BENCHMARKS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("moto_query", moto_query.main, QUICK),
     ("rater_screens", rater_screens.main, QUICK),
     ("export_costs", export_costs.main, False),
+    ("console_pages", console_pages.main, False),
+    ("load_day", load_day.main, QUICK),
+    # Last: the full-size import takes about half an hour on a busy 2-core machine (1 % when quick).
+    ("directory_scale", directory_scale.main, QUICK),
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.axe_console import serious_violations
+from tests.e2e import axe
 from tests.e2e.conftest import Api, bearer, issue_token, new_id
 
 pytestmark = pytest.mark.e2e
@@ -140,8 +140,10 @@ def wait_status(browser: Any, status: str) -> None:
 
 
 def assert_accessible(browser: Any, page: str) -> None:
-    violations = serious_violations(browser)
-    assert not violations, f"{page}: {violations}"
+    try:
+        axe.assert_accessible(browser)
+    except AssertionError as found:
+        raise AssertionError(f"{page}: {found}") from None
 
 
 def ticket(api: Api, ticket_id: str) -> dict[str, Any]:
@@ -446,6 +448,17 @@ def test_an_appeal_with_evidence_approved_by_the_reviewer(
     assert_accessible(browser, "appeals")
     open_ticket(browser, ticket_id)
     assert "证据 1 份" in text_of(browser)
+    # (the evidence opens: a download link of the cited version, from the API)
+    key = css(browser, "button[data-evidence]").get_attribute("data-evidence")
+    link = api.get(
+        f"/v1/tickets/{ticket_id}/evidence/{key.rsplit('/', 1)[1]}",
+        bearer(issue_token("reviewer", REVIEWER_REGION)),
+    )
+    assert link.status == 200 and link.json()["content_type"] == "image/png", str(link)
+    css(browser, "button[data-evidence]").click()
+    wait(browser, lambda d: d.find_element("css selector", "button[data-evidence]").is_enabled())
+    assert browser.find_element("id", "notice").text == ""  # the link was handed out, no refusal
+    browser.switch_to.window(browser.window_handles[0])
     submit(browser, "申诉审核", {"approve": "true", "reason": "证据属实"})
     wait_status(browser, "invalid")
 
@@ -482,3 +495,68 @@ def test_every_other_page_passes_axe(browser: Any, base_url: str) -> None:
     css(browser, "#sign-in").click()
     wait(browser, lambda d: "/local/oidc/authorize" in d.current_url)
     assert_accessible(browser, "login form")
+
+
+def test_the_months_report_has_the_apis_numbers(api: Api) -> None:
+    import io
+
+    import openpyxl
+
+    # Given bad ratings in the region (this module's) and a reviewer of the region
+    bad_rating(api, DEPARTMENT, WINDOW)
+    reviewer = bearer(issue_token("reviewer", REVIEWER_REGION))
+    period = "from=2026-01-01"
+    # When the report is read as JSON and as a spreadsheet
+    report = api.get(f"/v1/reports/{REVIEWER_REGION}?{period}", reviewer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = api.get(f"/v1/reports/{REVIEWER_REGION}?{period}&format=xlsx", {**reviewer, "Accept": xlsx})
+    ranking = api.get(f"/v1/rankings/department?parent={REVIEWER_REGION}&{period}", reviewer).json()
+    figures = api.get(f"/v1/indices/region/{REVIEWER_REGION}?{period}", reviewer).json()
+    # Then it holds the numbers of /v1/rankings and /v1/indices, cell for cell
+    assert report.status == 200 and sheet.status == 200, (str(report), str(sheet))
+    body = report.json()
+    assert body["rankings"]["department"]["entries"] == ranking["entries"]
+    assert {k: body["figures"][k] for k in ("valid", "bad", "index")} == {
+        k: figures[k] for k in ("valid", "bad", "index")
+    }
+    assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(sheet.raw))
+    rows = [[c.value for c in row] for row in book["部门排名"].iter_rows(min_row=2)]
+    assert [(r[1], r[3], r[5], r[6], r[8]) for r in rows] == [
+        (e["code"], e["valid"], e["bad"], e["index"], e["bad_rate"]) for e in ranking["entries"]
+    ]
+    # And outside the reviewer's region, or in another format, it is refused
+    other = bearer(issue_token("reviewer", "520100000000"))
+    assert api.get(f"/v1/reports/{REVIEWER_REGION}", other).status == 403
+    assert api.get(f"/v1/reports/{REVIEWER_REGION}?format=pdf", reviewer).status == 400
+
+
+def test_a_department_enrols_a_device_and_shows_a_windows_qr_code(
+    browser: Any, base_url: str, api: Api
+) -> None:
+    # Given the department signed in, on its devices tab
+    sign_in(browser, base_url, "department", DEPARTMENT, "#/devices")
+    wait(browser, lambda d: "登记评价器" in text_of(d))
+    # When it enrols a tablet for its window
+    submit(
+        browser, "登记评价器（得到配对码）", {"window": WINDOW, "channel": "hall_pad", "name": "一号窗评价器"}
+    )
+    code = css(browser, "#pairing-code").text
+    assert re.search(r"配对码 \S+", code)
+    # Then the API lists it, and the window's QR code shows as an image
+    listed = api.get(
+        f"/v1/devices?department={DEPARTMENT}", bearer(issue_token("department", DEPARTMENT))
+    ).json()
+    assert "一号窗评价器" in [d["name"] for d in listed["devices"]]
+    wait(browser, lambda d: "一号窗评价器" in text_of(d))
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('button')).find(b => b.textContent.endsWith('二维码')).click()"
+    )
+    image = css(browser, "#qr-image")
+    wait(browser, lambda d: d.execute_script("return arguments[0].naturalWidth > 0", image))
+    assert_accessible(browser, "devices")
+    # And revoking it is one press
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('button')).find(b => b.textContent === '停用').click()"
+    )
+    wait(browser, lambda d: "已停用" in text_of(d))

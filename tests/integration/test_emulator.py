@@ -225,3 +225,24 @@ def test_a_table_query_reads_its_partition_without_walking_the_table(partitions,
     with emulator.moto_query_walks():
         partitions.query(**QUERIES[1])
     assert walks == ["counters"]
+
+
+def test_an_index_query_sees_every_write_since_the_last_one(partitions):
+    index_query = QUERIES[4]  # g = g1
+    first = all_pages(partitions, index_query)
+    # When an item joins the index partition, another leaves it (an update in place), one is deleted
+    partitions.put_item(TableName="counters", Item={"pk": {"S": "new"}, "sk": {"S": "d#1"}, "g": {"S": "g1"}})
+    partitions.update_item(
+        TableName="counters",
+        Key={"pk": {"S": "department#D0"}, "sk": {"S": "d#2026-01-01"}},
+        UpdateExpression="SET g = :g",
+        ExpressionAttributeValues={":g": {"S": "g2"}},
+    )
+    partitions.delete_item(
+        TableName="counters", Key={"pk": {"S": "department#D1"}, "sk": {"S": "d#2026-01-04"}}
+    )
+    # Then the index answers as moto's full walk does, and differently from before
+    ours = all_pages(partitions, index_query)
+    with emulator.moto_query_walks():
+        assert ours == all_pages(partitions, index_query)
+    assert ours != first

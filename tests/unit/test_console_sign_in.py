@@ -129,12 +129,15 @@ def test_a_scope_the_directory_does_not_know_is_refused_on_the_form(
 
 
 def test_the_login_form_has_the_pages_headers(oidc: LocalOidc) -> None:
-    status, headers, page = oidc.handle("GET", "/local/oidc/authorize", urlencode(REQUEST), HEADERS, b"")
+    query = urlencode({**REQUEST, "scope": "openid"})
+    status, headers, page = oidc.handle("GET", "/local/oidc/authorize", query, HEADERS, b"")
     named = dict(headers)
     assert status == 200
     assert named["Content-Security-Policy"] == content_security_policy()
     assert named["X-Frame-Options"] == "DENY" and named["Referrer-Policy"] == "no-referrer"
     assert "<script" not in page.decode() and "style=" not in page.decode()
+    # OAuth's scope ("openid") is not a directory code: the scope box starts empty
+    assert 'name="scope" list="scopes" value=""' in page.decode()
 
 
 def console_env(**extra: str) -> dict[str, str]:

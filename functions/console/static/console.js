@@ -12,6 +12,7 @@ const TOKEN = 'hcp.token';
 const PKCE = 'hcp.pkce';
 const DRAFTS = 'hcp.drafts';
 const app = { config: null, token: null, claims: null, calendars: {} };
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const STATUS = { open: '待联系', contacted: '待核实', rectifying: '整改中', replied: '待回访', closed: '已办结',
   appealing: '申诉中', invalid: '无效评价' };
@@ -308,9 +309,9 @@ function stageDue(ticket) {
 /* ---------- pages ---------- */
 
 const PAGES = {
-  department: [['queue', '工单队列'], ['figures', '本部门数据']],
+  department: [['queue', '工单队列'], ['figures', '本部门数据'], ['devices', '评价器与二维码']],
   reviewer: [['appeals', '待审申诉'], ['queue', '辖区工单'], ['rankings', '排名与通报'], ['figures', '辖区数据']],
-  admin: [['queue', '工单'], ['directory', '目录管理'], ['calendar', '节假日'], ['rankings', '排名']],
+  admin: [['queue', '工单'], ['directory', '目录管理'], ['calendar', '节假日'], ['devices', '评价器与二维码'], ['rankings', '排名']],
 };
 
 function renderChrome() {
@@ -344,6 +345,7 @@ async function route() {
     else if (target === 'rankings') await rankingsPage();
     else if (target === 'directory') await directoryPage();
     else if (target === 'calendar') await calendarPage();
+    else if (target === 'devices') await devicesPage();
     else show(h('h1', {}, '未找到此页面'), h('p', {}, h('a', { href: '#/' }, '返回首页')));
   } catch (error) {
     show(h('h1', {}, '无法显示'), failure(error));
@@ -446,7 +448,9 @@ async function ticketPage(ticketId) {
     ticket.trail.length ? h('ol', { class: 'trail' }, ticket.trail.map((step) => h('li', {},
       h('b', {}, ACTION[step.action] || step.action), ` · ${time(step.at)} · ${step.by || ''}`,
       step.note ? h('div', {}, step.note) : null,
-      step.evidence && step.evidence.length ? h('div', { class: 'muted' }, `证据 ${step.evidence.length} 份`) : null)))
+      step.evidence && step.evidence.length ? h('div', { class: 'row' }, h('span', { class: 'muted' }, `证据 ${step.evidence.length} 份`),
+        step.evidence.map((key, i) => h('button', { type: 'button', class: 'secondary', 'data-evidence': key,
+          onclick: (event) => openEvidence(event.target, ticket.ticket_id, key) }, `打开证据 ${i + 1}`))) : null)))
       : h('p', {}, '尚无办理记录。'));
   show(h('p', {}, h('a', { href: '#/queue' }, '← 工单队列')), h('h1', {}, `工单 ${ticket.ticket_id}`),
     h('section', { class: 'card', 'aria-label': '工单信息' }, facts), ratingCard, actionsFor(ticket), trail);
@@ -502,6 +506,23 @@ function actionsFor(ticket) {
   }
   if (!forms.length) return h('p', { class: 'muted', id: 'no-actions' }, '当前状态下您没有可办理的操作。');
   return h('section', { 'aria-label': '可办理的操作' }, h('h2', {}, '办理'), forms);
+}
+
+/* A cited file: the API answers a short-lived download link of the version the trail cites. */
+async function openEvidence(button, ticketId, key) {
+  button.disabled = true;
+  try {
+    const name = key.split('/').pop();
+    const link = await api('GET', `/v1/tickets/${encodeURIComponent(ticketId)}/evidence/${encodeURIComponent(name)}`);
+    const anchor = h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer' });
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+  } catch (error) {
+    notice(sentence(error));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function evidenceInput() {
@@ -633,12 +654,35 @@ async function rankingsPage() {
     location.hash = `#/rankings?${chosen}`;
   });
   const ranking = await api('GET', `/v1/rankings/${kind}?parent=${parent}&order=${order}${period}`);
-  show(h('h1', {}, `${ranking.parent.name} 排名`), form, h('div', { class: 'table-wrap' }, h('table', {},
+  const report = /^\d+$/.test(parent) ? h('p', {}, h('button', { type: 'button', id: 'download-report', class: 'secondary',
+    onclick: (event) => download(event.target, `/v1/reports/${parent}?format=xlsx${period}`, `通报-${parent}.xlsx`) },
+  '下载本期通报（Excel）')) : null;
+  show(h('h1', {}, `${ranking.parent.name} 排名`), form, report, h('div', { class: 'table-wrap' }, h('table', {},
     h('caption', { class: 'muted' }, `有效评价少于 ${ranking.min_ratings} 条的不参与排名`),
     h('thead', {}, h('tr', {}, ['名次', '名称', '有效评价', '指数', '差评率', '整改率', '按时率'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ranking.entries.map((e) => h('tr', {}, h('td', {}, e.rank ?? '—'), h('td', {}, e.name),
       h('td', {}, e.valid), h('td', {}, e.index ?? '—'), h('td', {}, percent(e.bad_rate)),
       h('td', {}, percent(e.rectification_rate)), h('td', {}, percent(e.on_time_rate))))))));
+}
+
+/* A file from the API (the month's report): fetched with the token, handed to the browser as a blob. */
+async function download(button, path, filename) {
+  if (!tokenValid()) return expired();
+  button.disabled = true;
+  try {
+    const answer = await fetch(path, { headers: { authorization: `Bearer ${app.token}`, accept: XLSX }, cache: 'no-store' });
+    if (answer.status === 401) return expired();
+    if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => ({})));
+    const link = h('a', { href: URL.createObjectURL(await answer.blob()), download: filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (error) {
+    notice(sentence(error));
+  } finally {
+    button.disabled = false;
+  }
+  return null;
 }
 
 /* Admin: the directory (look up, add, rename, move with the job's progress, CSV import). */
@@ -726,6 +770,80 @@ async function calendarPage() {
     h('p', { id: 'calendar-status' }, year_.status === 'official' ? h('span', { class: 'badge ok' }, '官方')
       : h('span', { class: 'badge warn' }, '暂定：官方安排尚未载入，期限按规则推算'),
     ` 节假日 ${year_.holidays.length} 天，调休上班 ${year_.workdays.length} 天。`), load);
+}
+
+/* Devices (window tablets, kiosks) and windows' QR codes of a department (API.md, Devices and QR codes). */
+const DEVICE_STATUS = { pending: '待配对', paired: '已配对', revoked: '已停用' };
+const DEVICE_CHANNEL = { hall_pad: '窗口评价器', hall_terminal: '自助评价终端' };
+
+async function devicesPage() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const department = app.claims.role === 'department' ? app.claims.scope : params.get('department') || '';
+  const picker = app.claims.role === 'department' ? null : h('form', { class: 'card filters', 'aria-label': '选择部门' },
+    field('部门代码', h('input', { name: 'department', value: department })), h('div', {}, h('button', { type: 'submit' }, '查看')));
+  if (picker) {
+    picker.addEventListener('submit', (event) => {
+      event.preventDefault();
+      location.hash = `#/devices?department=${encodeURIComponent(picker.elements.department.value.trim())}`;
+    });
+  }
+  if (!department) {
+    show(h('h1', {}, '评价器与二维码'), picker, h('p', {}, '请输入部门代码。'));
+    return;
+  }
+  const [{ devices }, windows] = await Promise.all([
+    api('GET', `/v1/devices?department=${encodeURIComponent(department)}`),
+    api('GET', `/v1/directory/window?parent=${encodeURIComponent(department)}`).then((a) => a.entries),
+  ]);
+  const result = h('div', { 'aria-live': 'polite', id: 'device-result' });
+  const enrol = actionForm(`device:${department}`, '登记评价器（得到配对码）', [
+    field('窗口', select('window', Object.fromEntries(windows.map((w) => [w.code, `${w.name}（${w.code}）`])), windows[0] && windows[0].code)),
+    field('类型', select('channel', DEVICE_CHANNEL, 'hall_pad')), field('名称', h('input', { name: 'name' }))],
+  '登记', async (form) => {
+    const body = { window: form.elements.window.value, channel: form.elements.channel.value };
+    if (form.elements.name.value) body.name = form.elements.name.value;
+    const made = await api('POST', '/v1/devices', body);
+    await devicesPage();
+    document.getElementById('device-result').replaceChildren(h('p', { id: 'pairing-code' },
+      `配对码 ${made.pairing_code}（${time(made.expires_at)} 前在设备上输入，只能使用一次）`));
+  });
+  const rows = devices.map((d) => h('tr', {}, h('td', {}, d.name || d.device_id), h('td', {}, d.window),
+    h('td', { class: 'optional' }, DEVICE_CHANNEL[d.channel] || d.channel), h('td', {}, DEVICE_STATUS[d.status] || d.status),
+    h('td', {}, d.status === 'revoked' ? '—' : h('button', { type: 'button', class: 'secondary', onclick: async (event) => {
+      event.target.disabled = true;
+      try {
+        await api('DELETE', `/v1/devices/${encodeURIComponent(d.device_id)}`);
+        await devicesPage();
+      } catch (error) {
+        notice(sentence(error));
+        event.target.disabled = false;
+      }
+    } }, '停用'))));
+  const codes = h('div', { class: 'row' }, windows.map((w) => h('button', { type: 'button', class: 'secondary',
+    onclick: () => showQr(w, result) }, `${w.name} 二维码`)));
+  show(h('h1', {}, '评价器与二维码'), picker, result,
+    devices.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {},
+      ['设备', '窗口', '类型', '状态', '操作'].map((t, i) => h('th', { scope: 'col', class: i === 2 ? 'optional' : null }, t)))),
+    h('tbody', {}, rows))) : h('p', {}, '本部门尚未登记评价器。'),
+    enrol, h('h2', {}, '窗口二维码'), codes);
+}
+
+/* The SVG comes from the API with the token and is shown as a data: image (the page's img-src). */
+async function showQr(windowEntry, into) {
+  try {
+    if (!tokenValid()) return expired();
+    const answer = await fetch(`/v1/qrcodes/window/${encodeURIComponent(windowEntry.code)}?format=svg`,
+      { headers: { authorization: `Bearer ${app.token}` }, cache: 'no-store' });
+    if (answer.status === 401) return expired();
+    if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => ({})));
+    const svg = await answer.text();
+    into.replaceChildren(h('figure', { class: 'card' }, h('img', { id: 'qr-image', width: 200, height: 200,
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: `${windowEntry.name}的评价二维码` }),
+    h('figcaption', {}, `${windowEntry.name}：扫码评价（打印后张贴在窗口）`)));
+  } catch (error) {
+    notice(sentence(error));
+  }
+  return null;
 }
 
 /* ---------- start ---------- */
