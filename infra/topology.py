@@ -337,6 +337,8 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         "dynamodb-stream",
         "ratings",
         batch_size=100,
+        # every rating and every change of it (an appeal, a ticket outcome); a removal exports nothing
+        filters=({"eventName": ["INSERT", "MODIFY"]},),
         needs=EXPORT_NEEDS,
         sizing=EXPORT_SIZING,
     ),
