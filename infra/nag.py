@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -137,7 +137,7 @@ def suppress(stack: ProvinceStack) -> None:
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]")
         _acknowledge_indexes(stack, target)
-        texts = name in texting and stack.deploy.facts.sns_sms
+        texts = name in texting and stack.deploy.sns_sms
         if stack.deploy.facts.xray_lambda and texts:
             acknowledge(target, "AwsSolutions-IAM5[xray+sms]", "AwsSolutions-IAM5[Resource::*]")
         elif stack.deploy.facts.xray_lambda:
@@ -193,10 +193,7 @@ def suppress(stack: ProvinceStack) -> None:
         acknowledge(queue, "AwsSolutions-SQS3")
 
 
-def _acknowledge_indexes(stack: Stack, target: IConstruct) -> None:
-    from infra.stack import ProvinceStack
-
-    assert isinstance(stack, ProvinceStack)
+def _acknowledge_indexes(stack: ProvinceStack, target: IConstruct) -> None:
     for table in stack.data.tables.values():
         table_id = stack.get_logical_id(table.node.default_child)  # type: ignore[arg-type]
         acknowledge(

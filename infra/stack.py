@@ -78,7 +78,7 @@ class ProvinceStack(Stack):
 
         self.data = DataTables(self, "Data", table_prefix=prefix)
         self.messaging = Messaging(
-            self, "Messaging", prefix=prefix, key=self.data.key, sns_sms=deploy.facts.sns_sms
+            self, "Messaging", prefix=prefix, key=self.data.key, sns_sms=deploy.sns_sms
         )
         self.workflow = Workflow(
             self,
@@ -93,7 +93,7 @@ class ProvinceStack(Stack):
         )
         code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
         sms_route = SmsRoute(
-            sns_sms=deploy.facts.sns_sms,
+            sns_sms=deploy.sns_sms,
             provider_url=deploy.sms_provider_url,
             provider_key_secret_arn=self.messaging.secrets[topology.SMS_PROVIDER_KEY].secret_arn,
         )

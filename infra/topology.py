@@ -269,8 +269,8 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
     ),
     # Completed and rated cases into the indices' counters (the active rating rate).
     EventSource(
-        "sms-case-counts",
-        "functions.sms.case_counts:handler",
+        "index-case-counts",
+        "functions.index.case_counts:handler",
         "dynamodb-stream",
         "cases",
         batch_size=100,

@@ -33,7 +33,7 @@ DEFAULTS = "defaults"
 SUB_SCORE_PREFIX = "ss:"
 # ss:<dimension>:<level>: valid ratings that gave the dimension that score
 SUB_SCORE = SUB_SCORE_PREFIX + "{}:{}"
-# From the cases table's stream (functions/sms/case_counts.py), not from ratings: completed cases (办结)
+# From the cases table's stream (functions/index/case_counts.py), not from ratings: completed cases (办结)
 # on the day they were completed, and those of them that hold a rating (the active rating rate).
 CASES_COMPLETED = "cases"
 CASES_RATED = "cases_rated"

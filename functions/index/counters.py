@@ -155,11 +155,11 @@ class DynamoCounters:
     def _progress_key(mark: str) -> dict[str, Any]:
         return {"subject": {"S": PROGRESS_SUBJECT}, "bucket": {"S": mark}}
 
-    def _progress_of(self, marks: Iterable[str]) -> dict[str, str]:
-        """Progress of the shards behind these marks, read (BatchGetItem) only for the unknown ones."""
-        wanted = sorted(set(marks))
+    def _progress_of(self, marks: Mapping[str, str]) -> dict[str, str]:
+        """Progress of the shards behind these marks ({mark: its sequence}), read (BatchGetItem) only
+        where what is known here does not already cover the mark."""
         with self._progress_lock:
-            unknown = [mark for mark in wanted if mark not in self._known_progress]
+            unknown = sorted(m for m, seq in marks.items() if self._known_progress.get(m, "") < seq)
         for start in range(0, len(unknown), 100):
             keys = [self._progress_key(mark) for mark in unknown[start : start + 100]]
             request: dict[str, Any] = {
@@ -174,10 +174,11 @@ class DynamoCounters:
                 self.stats.add(reads=1)
                 with self._progress_lock:
                     for item in answer.get("Responses", {}).get(self._table, []):
-                        self._known_progress[item["bucket"]["S"]] = item["applied"]["S"]
+                        mark, applied = item["bucket"]["S"], item["applied"]["S"]
+                        self._known_progress[mark] = max(applied, self._known_progress.get(mark, ""))
                 request = answer.get("UnprocessedKeys") or {}
         with self._progress_lock:
-            return {mark: self._known_progress.get(mark, "") for mark in wanted}
+            return {mark: self._known_progress.get(mark, "") for mark in marks}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -303,7 +304,9 @@ class DynamoCounters:
         }
         stale = [name for name, value in foreign.items() if _written_at({"S": value}) < oldest]
         if len(foreign) > self._max_foreign_marks:
-            progress = self._progress_of(name for name in foreign if name not in stale)
+            progress = self._progress_of(
+                {name: value.split(" ", 1)[0] for name, value in foreign.items() if name not in stale}
+            )
             stale += [
                 name
                 for name, value in foreign.items()

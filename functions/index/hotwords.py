@@ -9,12 +9,12 @@ counted and `redaction.py` for what is removed first.
 
 Bounded: a subject's hot words of a period are kept in `HOT_WORD_SLOTS` items by a hash of the word
 (`hw|m#2026-09#07`), not one item. The segmenter counts dictionary words only (an unknown string falls
-apart into single characters, never counted), so a slot holds at most a 1/64 share of the dictionary's
-nouns, verbs, adjectives and idioms (about 1,600 of jieba's 100,000, ≈ 40 KB) even in the busiest
-period of the oldest province, a tenth of DynamoDB's 400 KB item limit; in practice a slot item stays
-well under 1 KB (tests.bench.index_counters measures it, and the write units per commented rating).
-There is no error to document: every word is counted exactly, and a period's top words are read from
-all its slots in the same ≤ 3 Query requests as a figure (the slots sort within their bucket)."""
+apart into single characters, never counted), so a slot holds at most a 64th of jieba's ~350,000
+entries (≈ 5,500 words, ≈ 110 KB) even in the busiest period of the oldest province: a quarter of
+DynamoDB's 400 KB item limit at worst, and in practice well under 1 KB. Every word is counted exactly
+(no top-K error), and a period's top words are read from all its slots in the same ≤ 3 Query requests
+as a figure (the slots sort within their bucket). The price: a commented rating's words are written
+to several slot items (tests.bench.index_counters measures the write units per commented rating)."""
 
 from __future__ import annotations
 

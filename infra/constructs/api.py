@@ -31,8 +31,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -107,6 +108,9 @@ class Api(Construct):
             description=f"{prefix}: 政务服务好差评 API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER,
+            # With its own domain the API answers there only: clients cannot keep using an endpoint
+            # that, in China, is not served to the public.
+            disable_execute_api_endpoint=deploy.domain is not None,
             # The month's report as a spreadsheet (GET /v1/reports/{region}?format=xlsx) leaves as bytes.
             binary_media_types=[XLSX],
             cloud_watch_role=True,
@@ -133,6 +137,28 @@ class Api(Construct):
                 },
             ),
         )
+        if deploy.domain is not None:
+            # The API (and the public page it serves) under the province's own, filed domain; TLS 1.2 at
+            # least, regional like the API. DNS stays with the province: CNAME it to the output.
+            domain = self.api.add_domain_name(
+                "Domain",
+                domain_name=deploy.domain.name,
+                certificate=acm.Certificate.from_certificate_arn(
+                    self,
+                    "Certificate",
+                    Stack.of(self).format_arn(
+                        service="acm", resource="certificate", resource_name=deploy.domain.certificate_id
+                    ),
+                ),
+                endpoint_type=apigateway.EndpointType.REGIONAL,
+                security_policy=apigateway.SecurityPolicy.TLS_1_2,
+            )
+            CfnOutput(
+                self,
+                "ApiDomainTarget",
+                value=domain.domain_name_alias_domain_name,
+                description=f"CNAME {deploy.domain.name} to this (ICP filing {deploy.domain.icp_filing})",
+            )
         self.authorizer = apigateway.RequestAuthorizer(
             self,
             "PersonAuthorizer",

@@ -8,10 +8,11 @@ alarms by the same loop, and the thresholds are all that is ours to choose."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import cdk_monitoring_constructs as mc
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
@@ -23,7 +24,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.provinces.deploy import DeployConfig
+from infra.provinces.deploy import PARTITIONS, DeployConfig
 
 NAMESPACE = "Haochaping"
 # One per stage that went overdue: counted from the ticket-events log (the state machine publishes an
@@ -77,6 +78,9 @@ class Monitoring(Construct):
             self,
             "Facade",
             alarm_factory_defaults=mc.AlarmFactoryDefaults(
+                # Each alarm's description links the alarms page of the stack's own partition's console
+                # (console.amazonaws.cn for China accounts, which cannot sign in to the global one).
+                documentation_link=deploy.facts.console_url(deploy.region, "cloudwatch/home#alarmsV2:"),
                 actions_enabled=True,
                 alarm_name_prefix=prefix,
                 action=mc.SnsAlarmActionStrategy(on_alarm_topic=self.alarm_topic),
@@ -95,6 +99,23 @@ class Monitoring(Construct):
         )
         facade = self.facade
         facade.add_large_header(f"{prefix}: 政务服务好差评")
+        console = deploy.facts.console_url
+        facade.add_widget(
+            cloudwatch.TextWidget(
+                markdown=" · ".join(
+                    f"[{label}]({console(deploy.region, path)})"
+                    for label, path in (
+                        ("alarms", "cloudwatch/home#alarmsV2:"),
+                        ("ticket executions", "states/home#/statemachines"),
+                        ("logs", "cloudwatch/home#logsV2:log-groups"),
+                        ("tables", "dynamodbv2/home#tables"),
+                        ("dead-letter queues", "sqs/v3/home#/queues"),
+                    )
+                ),
+                width=24,
+                height=1,
+            )
+        )
         facade.monitor_api_gateway(
             api=api,
             api_stage=deploy.stage_name,
@@ -151,6 +172,24 @@ class Monitoring(Construct):
         self._business(prefix, deploy, rating_log_group, ticket_events_log_group)
         if export_log_group is not None:
             self._export(export_log_group)
+        self._console_links_of_partition(deploy)
+
+    def _console_links_of_partition(self, deploy: DeployConfig) -> None:
+        """cdk-monitoring-constructs links each widget to the global partition's console: in another
+        partition the dashboards link its own (China accounts cannot sign in to the global console)."""
+        own = deploy.facts.console_url(deploy.region, "").split("/?")[0]
+        global_console = PARTITIONS["aws"].console_url(deploy.region, "").split("/?")[0]
+        if own == global_console:
+            return
+        stack = Stack.of(self)
+        for node in self.node.find_all():
+            if isinstance(node, cloudwatch.CfnDashboard):
+                body = json.dumps(stack.resolve(node.dashboard_body))
+                fixed = body.replace(global_console, own).replace(
+                    "https://console.aws.amazon.com", own.replace(f"{deploy.region}.", "", 1)
+                )
+                if fixed != body:
+                    node.add_property_override("DashboardBody", json.loads(fixed))
 
     def _export(self, log_group: logs.ILogGroup) -> None:
         """A record unacknowledged after T+1 (the daily reconciliation logs each such day and target)."""

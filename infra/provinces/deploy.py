@@ -20,15 +20,67 @@ class PartitionFacts:
     waf_api_gateway: bool  # WAFv2 web ACLs on API Gateway REST stages
     cognito: bool  # Cognito user pools (not used: people authenticate with the province IdP's JWTs)
     dns_suffix: str = "amazonaws.com"  # service endpoints' domain (S3's pre-signed upload URLs)
+    # The management console of the partition (China's is its own site, reached with China accounts).
+    console: str = "https://{region}.console.aws.amazon.com"
+
+    def console_url(self, region: str, path: str) -> str:
+        """A console page of the partition for the region, e.g. path "cloudwatch/home#alarmsV2:"."""
+        service, _, fragment = path.partition("#")
+        url = f"{self.console.format(region=region)}/{service}?region={region}"
+        return f"{url}#{fragment}" if fragment else url
 
 
 PARTITIONS: dict[str, PartitionFacts] = {
     "aws": PartitionFacts(sns_sms=True, xray_lambda=True, waf_api_gateway=True, cognito=True),
     # Beijing and Ningxia: no SNS SMS, no X-Ray on Lambda, no Cognito; WAFv2 protects API Gateway there.
     "aws-cn": PartitionFacts(
-        sns_sms=False, xray_lambda=False, waf_api_gateway=True, cognito=False, dns_suffix="amazonaws.com.cn"
+        sns_sms=False,
+        xray_lambda=False,
+        waf_api_gateway=True,
+        cognito=False,
+        dns_suffix="amazonaws.com.cn",
+        console="https://{region}.console.amazonaws.cn",
     ),
 }
+
+
+# How texts leave (DeployConfig.sms_transport): "sns", Amazon SNS SMS publishing to the phone number
+# (and two-way SMS replies to the sms-inbound topic); "http", the province's SMS gateway over HTTPS
+# (functions/sms/outbound.py's adapter), for the China partition and for regions where SNS cannot text.
+SMS_TRANSPORTS = ("sns", "http")
+
+# Regions of the global partition where SNS sends SMS (the SNS developer guide's "Supported Regions and
+# countries" for SMS, read in December 2026; re-check it before adding a region here). Hong Kong
+# (ap-east-1), among others, is not one of them: SNS there accepts no phone number to text.
+SNS_SMS_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +95,22 @@ class ChannelPlan:
     burst: int
     quota_per_day: int
     keys: tuple[str, ...] = ("primary",)
+
+
+@dataclass(frozen=True)
+class ApiDomain:
+    """The API's own domain (and the public page's, which the API serves at /public). In the China
+    partition an API Gateway endpoint serves the public only under a domain whose ICP filing (备案) is
+    done (README, China's rules), so a China province states one; elsewhere it is optional.
+
+    `certificate_id`: the id of an ACM certificate for `name` in the stack's own account and region (a
+    regional endpoint), requested or imported by the operator before the deploy (its ARN is built with
+    the stack's partition); the stack never creates DNS records: point `name` (CNAME) at the stack's
+    `ApiDomainTarget` output."""
+
+    name: str  # e.g. "pj.zwfw.nx.gov.cn"
+    certificate_id: str  # the last part of the certificate's ARN
+    icp_filing: str  # the filing number shown in the public page's footer, e.g. "宁ICP备00000000号"
 
 
 @dataclass(frozen=True)
@@ -76,8 +144,12 @@ class DeployConfig:
     alarm_emails: tuple[str, ...]
     identity: IdentityProvider
     channel_plans: tuple[ChannelPlan, ...]
-    # Where texts go where the partition has no SNS SMS (a domestic SMS gateway, over HTTPS).
+    # How texts leave: one of SMS_TRANSPORTS, stated by each province (no default: the choice depends
+    # on the region, see sns_sms_available).
+    sms_transport: str
+    # Where texts go with the "http" transport (a domestic SMS gateway, over HTTPS).
     sms_provider_url: str | None = None
+    domain: ApiDomain | None = None
     stage_name: str = "live"
     # Stage-wide throttle (all callers) and the WAF's per-address limit over 5 minutes.
     api_rate_per_second: float = 500.0
@@ -109,8 +181,28 @@ class DeployConfig:
         kinds = [plan.kind for plan in self.channel_plans]
         if len(set(kinds)) != len(kinds):
             raise ValueError("one usage plan per channel kind")
-        if not self.facts.sns_sms and not (self.sms_provider_url or "").startswith("https://"):
-            raise ValueError(f"partition {self.partition} has no SNS SMS: set an https sms_provider_url")
+        if self.sms_transport not in SMS_TRANSPORTS:
+            raise ValueError(
+                f"sms_transport must be one of {', '.join(SMS_TRANSPORTS)}, not {self.sms_transport!r}"
+            )
+        if self.sms_transport == "sns" and not self.sns_sms_available:
+            raise ValueError(
+                f"sms_transport 'sns' cannot work in {self.region}: SNS sends no SMS there, so no invitation "
+                f"or notice would ever leave. Choose sms_transport 'http' with the province's SMS gateway "
+                f"(an https sms_provider_url), or a region with SNS SMS such as ap-southeast-1."
+            )
+        if self.sms_transport == "http" and not (self.sms_provider_url or "").startswith("https://"):
+            raise ValueError("sms_transport 'http' needs the SMS gateway's https sms_provider_url")
+        if self.partition == "aws-cn" and self.domain is None:
+            raise ValueError(
+                "a China stack needs its ICP-filed domain (DeployConfig.domain): API Gateway's own "
+                "endpoint is not served to the public in the China regions"
+            )
+        uuid = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+        if self.domain is not None and not re.fullmatch(uuid, self.domain.certificate_id):
+            raise ValueError(
+                f"the domain's certificate_id is an ACM certificate id (a UUID), not {self.domain.certificate_id!r}"
+            )
         if not self.identity.jwks_url.startswith("https://"):
             raise ValueError("the JWKS is fetched over HTTPS")
         for endpoint in (self.identity.authorization_endpoint, self.identity.token_endpoint):
@@ -122,3 +214,13 @@ class DeployConfig:
     @property
     def facts(self) -> PartitionFacts:
         return PARTITIONS[self.partition]
+
+    @property
+    def sns_sms_available(self) -> bool:
+        """SNS can text phones in this stack's region (the partition has SNS SMS, and so does the region)."""
+        return self.facts.sns_sms and self.region in SNS_SMS_REGIONS
+
+    @property
+    def sns_sms(self) -> bool:
+        """Texts leave through SNS SMS (else through the province's gateway)."""
+        return self.sms_transport == "sns"

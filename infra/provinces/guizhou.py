@@ -123,9 +123,13 @@ GUIZHOU = ProvinceConfig(
 
 # The demo province deploys in a global region (Hong Kong is the nearest; a production deployment of
 # government data belongs in a China region: see ningxia.py). The account is a placeholder: replace it.
+# The demo of the global partition. Singapore (ap-southeast-1): the region nearest to Guizhou whose SNS
+# sends SMS and takes two-way replies, so invitations, notices and replies work with the stack alone.
+# (Hong Kong, ap-east-1, is nearer but has no SNS SMS: there the province would state sms_transport
+# "http" and its gateway.) A province whose data must stay in China deploys like ningxia.py instead.
 GUIZHOU_DEPLOY = DeployConfig(
     account="111111111111",
-    region="ap-east-1",
+    region="ap-southeast-1",
     partition="aws",
     alarm_emails=("ops@example.gov.cn",),
     identity=IdentityProvider(
@@ -146,6 +150,7 @@ GUIZHOU_DEPLOY = DeployConfig(
         # The department console: person-facing, and a channel for the routes channels or people read.
         ChannelPlan("console", rate_per_second=50, burst=100, quota_per_day=500_000),
     ),
+    sms_transport="sns",
     # The national platform takes the GB/T 39046 record; the provincial hub (a placeholder URL) the
     # interfaces' two-phase shape, signed and encrypted with SM3/SM4.
     export_targets=(

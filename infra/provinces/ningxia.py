@@ -4,7 +4,7 @@ aws-cn). Tags follow the national 好差评 template; deadlines the default norm
 
 from functions.core.domain.province import ProvinceConfig, SmsTexts, TagSets
 from functions.export.targets import national_gbt39046
-from infra.provinces.deploy import ChannelPlan, DeployConfig, IdentityProvider
+from infra.provinces.deploy import ApiDomain, ChannelPlan, DeployConfig, IdentityProvider
 
 NINGXIA = ProvinceConfig(
     code="640000000000",
@@ -45,6 +45,14 @@ NINGXIA_DEPLOY = DeployConfig(
         ChannelPlan("mobile", rate_per_second=50, burst=100, quota_per_day=500_000),
         ChannelPlan("sms", rate_per_second=20, burst=40, quota_per_day=200_000),
         ChannelPlan("console", rate_per_second=20, burst=40, quota_per_day=200_000),
+    ),
+    # The China partition has no SNS SMS: texts go through the province's domestic SMS gateway.
+    sms_transport="http",
+    # The filed domain and its certificate (placeholders: the province's own, once filed and issued).
+    domain=ApiDomain(
+        name="pj.zwfw.example.gov.cn",
+        certificate_id="00000000-0000-0000-0000-000000000000",
+        icp_filing="宁ICP备00000000号",
     ),
     sms_provider_url="https://sms.example.gov.cn/ningxia/send",
     api_rate_per_second=200,

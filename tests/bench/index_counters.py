@@ -35,6 +35,7 @@ from functions.core.storage.tables import COUNTERS
 from functions.index.aggregation import BatchPlan, record_changes
 from functions.index.counters import DynamoCounters
 from functions.index.figures import FigureReader, Period
+from functions.index.hotwords import HOT_WORD_SLOTS
 from functions.index.stream import handle
 from infra.provinces import demo_directory_csv
 from infra.topology import INDEX_BATCH_SIZE, INDEX_BATCHING_WINDOW_SECONDS
@@ -428,6 +429,78 @@ def hot_key(rows: dict[tuple[int, float], ShapeFigures]) -> None:
         )
 
 
+COMMENT_PARTS = (
+    "排队时间太长",
+    "窗口只开了一个",
+    "工作人员态度很好",
+    "办事效率高",
+    "材料要求解释不清楚",
+    "让我来回跑了三趟",
+    "网上办理很方便",
+    "自助终端经常坏",
+    "一次办结",
+    "希望改进",
+    "预约办理很快",
+    "指引清楚",
+    "等了一个上午",
+    "系统卡顿",
+    "停车困难",
+    "服务热情周到",
+    "告知不一次性",
+    "材料繁琐",
+    "大厅环境整洁",
+    "电话没人接",
+    "审批速度快",
+    "需要重复提交材料",
+    "导办人员耐心",
+    "叫号混乱",
+    "证照当场领取",
+    "咨询回复及时",
+)
+
+
+def hot_words_cost(ratings: int = 400, batch: int = 198) -> None:
+    """Commented ratings through the real segmenter and the consumer: write units of the hot-word items
+    per commented rating, and the largest of them."""
+    from functions.index import analysis_wiring
+    from functions.index.segmenter import Segmenter
+
+    demo = DemoPaths()
+    rng = random.Random(11)
+    gen = Ratings(seed=11)
+    records = []
+    for i, path in enumerate(realistic_paths(demo, ratings, seed=11)):
+        image = gen.image(f"w{i:07d}", path, "2026-09-30")
+        image["comment"] = {"S": "，".join(rng.sample(COMMENT_PARTS, rng.randint(1, 4))) + "。"}
+        records.append(gen.insert(image))
+    analysis_wiring.use_segmenter(Segmenter())
+    try:
+        with counters_table() as (client, recorder), counted_logs():
+            counters = DynamoCounters(client, TABLE)
+            recorder.take()
+            for start in range(0, len(records), batch):
+                handle(event(records[start : start + batch]), None, counters)
+            calls = [c for c in recorder.take() if c.operation == "UpdateItem"]
+            hot = [c for c in calls if c.params["Key"]["bucket"]["S"].startswith("hw|")]
+            items = [i for i in client.scan(TableName=TABLE)["Items"] if i["bucket"]["S"].startswith("hw|")]
+    finally:
+        analysis_wiring.use_segmenter(None)
+    heading(
+        f"index hot words: {ratings} commented ratings, batches of {batch}, {HOT_WORD_SLOTS} slots per bucket"
+    )
+    line(
+        "hot-word write units per commented rating",
+        round(sum(map(billed_write_units, hot)) / ratings, 2),
+        "WRU",
+    )
+    line(
+        "all counter write units per commented rating",
+        round(sum(map(billed_write_units, calls)) / ratings, 2),
+        "WRU",
+    )
+    line("largest hot-word item", max(item_size(i) for i in items), "B", "limit 400 KB")
+
+
 def read_costs() -> None:
     """A staff member rated every day of 2026: what a day, a month, a year and 365 days cost to read."""
     demo = DemoPaths()
@@ -481,6 +554,7 @@ def main() -> None:
     count_stream("worst case (each rating another staff member of another county)", worst, one_day_per_500)
     read_costs()
     production_table()
+    hot_words_cost()
 
 
 if __name__ == "__main__":

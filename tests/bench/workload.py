@@ -116,7 +116,8 @@ class RatingMix:
             # Channels that retry send their own idempotency key; the others let the server pick one.
             body["rating_id"] = f"bench-{self.run}-{index:07d}"
         pool = self._tags.good if good else self._tags.bad
-        tags = rng.sample(pool, rng.randint(0, 2))
+        # A bad rating gives its reason (the demo province requires one): a bad tag at least.
+        tags = rng.sample(pool, rng.randint(0 if good else 1, 2))
         if tags:
             body["tags"] = tags
         # Half the bad ratings write why; the demo province requires a reason of the others' tags.

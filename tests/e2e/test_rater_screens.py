@@ -481,8 +481,17 @@ def test_the_terminal_pairs_rates_and_keeps_ratings_through_an_outage_and_a_relo
     wait(tablet, lambda d: body_data(d, "revoked") == "true", 30)
     assert body_data(tablet, "pending") == "1"
     assert tablet.find_element(By.ID, "revoked").is_displayed()
-    assert len(queued(tablet)) == 1
+    kept = queued(tablet)
+    assert len(kept) == 1
+    wait(tablet, lambda d: body_data(d, "state") == "pairing")
     shot(tablet, "terminal-revoked")
+
+    # Paired again (a new code), the kept rating is sent
+    again = enrol(api, terminal_department).json()
+    tablet.find_element(By.ID, "pairing-code").send_keys(again["pairing_code"])
+    tablet.find_element(By.CSS_SELECTOR, "#pair-form button").click()
+    wait(tablet, lambda d: body_data(d, "pending") == "0" and body_data(d, "revoked") == "false", 60)
+    assert api.get(f"/v1/ratings/{kept[0]['rating_id']}", admin_headers).status == 200
 
 
 def test_a_window_code_on_a_phone_and_a_case_code_rated_once(

@@ -458,7 +458,7 @@ def test_a_reply_delivered_twice_by_the_network_rates_one_case(
     assert post_case(api, case_body(phone.number, newer), channel_headers).status == 202
     phone.wait_for_text("invitation", count=2)
     # When the same message (one provider message id) arrives twice
-    text = {"from": phone.number, "body": "1", "message_id": new_id("msg")}
+    text = {"from": phone.number, "body": "1 等了两个小时", "message_id": new_id("msg")}
     first = api.send_json("POST", "/local/sms/inbound", text)
     again = api.send_json("POST", "/local/sms/inbound", text)
     # Then one case is rated, the replay rates nothing, and the thanks names the case rated

@@ -152,7 +152,7 @@ def test_the_gateway_key_is_the_senders_alone_and_the_personal_data_key_only_whe
         "ticket-events-log",
         "console",
     }
-    assert not personal & {"index-events", "sms-case-counts", "index-warnings"}
+    assert not personal & {"index-events", "index-case-counts", "index-warnings"}
 
 
 @pytest.mark.parametrize("province", PROVINCES)
@@ -168,7 +168,7 @@ def test_texting_phones_never_reaches_the_stacks_own_topics(synthesized, provinc
         ]
         if not wildcard:
             continue
-        assert function in texting and DEPLOYMENTS[province].facts.sns_sms
+        assert function in texting and DEPLOYMENTS[province].sns_sms
         (deny,) = [s for s in statements if s["Effect"] == "Deny"]
         assert _as_list(deny["Action"]) == ["sns:Publish"]
         assert (

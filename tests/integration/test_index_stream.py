@@ -158,3 +158,17 @@ def test_an_item_written_from_many_shards_keeps_only_the_marks_of_batches_in_fli
     # And a replay of any shard's batch, after its marks are gone, counts nothing again
     handle(event("shard-7", [rating_record("800", "r7")]), None, counters)
     assert stored(rate_stack, "department#D1", "m#2026-09")["n"] == {"N": "105"}
+
+
+def test_a_long_running_consumer_rereads_progress_it_knows_only_from_before(rate_stack: RateStack) -> None:
+    # Given one process counting batch after batch from five open shards into the same item
+    counters = DynamoCounters(rate_stack.dynamodb, TABLE)
+    for turn in range(40):
+        shard = f"open-{turn % 5}"
+        record = rating_record(f"{turn + 1}00", f"long{turn}")
+        assert handle(event(shard, [record]), None, counters)["batchItemFailures"] == []
+
+    # Then the marks of batches long finished were pruned although their shards were seen before
+    item = stored(rate_stack, "department#D1", "m#2026-09")
+    assert item["n"] == {"N": "40"}
+    assert len([name for name in item if name.startswith("@")]) <= 3

@@ -14,11 +14,12 @@ import pytest
 from functions.core.domain.ratings import DueCase, default_rating_id
 from functions.core.services.ratings import DefaultRatings
 from functions.core.storage.cases import utc_text
+from functions.index import case_counts
 from functions.index import wiring as index_wiring
 from functions.index.figures import figures_view, parse_period
 from functions.index.stream import handle
 from functions.rate import wiring as rate_wiring
-from functions.sms import case_counts, handlers
+from functions.sms import handlers
 from infra.provinces import GUIZHOU
 from tests.integration.conftest import RateStack, post_rating
 from tests.integration.stream_pump import StreamPump, batches

@@ -340,9 +340,9 @@ def test_a_text_the_provider_keeps_refusing_lands_in_the_dead_letter_queue(sms: 
 
 
 def test_completed_and_rated_cases_give_the_active_rating_rate_exactly_once(sms: SmsStack) -> None:
+    from functions.index import case_counts
     from functions.index import wiring as index_wiring
     from functions.index.figures import figures_view, parse_period
-    from functions.sms import case_counts
     from tests.integration.stream_pump import StreamPump, batches
 
     # Given four completed cases of one department: rated by SMS, rated on a tablet before the case

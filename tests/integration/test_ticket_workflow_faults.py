@@ -49,6 +49,15 @@ def stalled(s: TicketStack, ticket_id: str) -> dict[str, Any] | None:
     return ticket["stalled"]  # type: ignore[no-any-return]
 
 
+def waiting_in(s: TicketStack, rating_id: str, state: str) -> bool:
+    """The execution entered `state` last and its task-token message has been sent."""
+    events = s.history(rating_id)
+    entered = [i for i, e in enumerate(events) if e["type"].endswith("StateEntered")]
+    if not entered or events[entered[-1]]["stateEnteredEventDetails"]["name"] != state:
+        return False
+    return any(e["type"] == "TaskSubmitted" for e in events[entered[-1] :])
+
+
 def reschedule(s: TicketStack, ticket_id: str) -> None:
     """What loading a calendar year does to a waiting ticket: its task fails with Rescheduled, which
     sends the execution through Reload (the step read back from the ticket)."""
@@ -79,7 +88,8 @@ def test_transient_faults_in_every_task_state_are_retried(ticket_stack: TicketSt
         s.wait_for_event(ticket_id, "escalated")
         s.calm_clock()
         s.wait_for_stage(ticket_id, "contact")
-        wait_until(lambda: injected[0].raised == 6, "sent the open-ended wait's token", s)
+        wait_until(lambda: waiting_in(s, "fault-transient-01", "AwaitOpenEnded"), "waited open-ended", s)
+        s.pump()  # its token, sent before the task was submitted, is on the ticket now
         reschedule(s, ticket_id)
         wait_until(lambda: injected[3].raised == 2, "reloaded the step", s)
         s.wait_for_stage(ticket_id, "contact")

@@ -87,6 +87,7 @@
         } else if (answer.status === 401) {
           revoked = true;
           await put("kv", true, "revoked");
+          showPairing(); // the queue stays, and is sent once the tablet is paired again
           break;
         } else if (FOR_GOOD.has(answer.status)) {
           const why = await answer.json().catch(() => ({}));
@@ -117,12 +118,19 @@
     }
   }
 
+  function showPairing() {
+    document.body.dataset.state = "pairing";
+    $("rating").hidden = true;
+    $("pair").hidden = false;
+  }
+
   async function refreshProfile() {
     try {
       const answer = await api("/v1/devices/me", {method: "GET"});
       if (answer.status === 401) {
         revoked = true;
         await put("kv", true, "revoked");
+        showPairing();
       } else if (answer.ok) {
         const profile = await answer.json();
         await put("kv", profile, "profile");
@@ -185,12 +193,11 @@
     }
     const profile = await get("kv", "profile");
     const token = await get("kv", "token");
-    if (token && profile) {
+    if (token && profile && !revoked) {
       rate(profile);
       refreshProfile();
     } else {
-      document.body.dataset.state = "pairing";
-      $("pair").hidden = false;
+      showPairing();
     }
     await showCounts();
     flush();
