@@ -115,8 +115,6 @@ class ProvinceStack(Stack):
                 "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
                     self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
                 ),
-                # Where ratings go upward, and how each target codes them (no secret in it).
-                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -156,12 +154,19 @@ class ProvinceStack(Stack):
         key_kinds = self.api.key_kinds_json()
         for fn in http.values():
             fn.add_environment("CHANNEL_KEY_KINDS", key_kinds)
+        # Where ratings go upward, and how each target codes them (no secret in it): the export's
+        # functions only, as Lambda's environment holds 4 KB in all.
+        for deployed in deployed_functions():
+            if topology.EXPORT_KEY in deployed.needs.secrets:
+                self.functions.functions[deployed.name].add_environment(
+                    "EXPORT_TARGETS", targets_to_json(deploy.export_targets)
+                )
 
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
         timeouts["authorizer"] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
-        export_daily = self.functions.functions.get("export-reconcile-daily")
+        export_daily = self.functions.functions.get("export-events")
         self.monitoring = Monitoring(
             self,
             "Monitoring",
