@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import compileall
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -63,8 +64,35 @@ def runtime_requirements() -> list[str]:
     return list(project["dependencies"])
 
 
-def build_asset(mode: BundleMode | None = None, platform: Platform = LAMBDA_ARM64) -> Path:
-    """The directory to hand to `lambda.Code.from_asset`, built (or reused) now."""
+# The province's configuration travels in the asset, not in the environment: Lambda allows 4 KB of
+# environment per function, and a province's texts, tags and rules (UTF-8 Chinese) alone approach it.
+PROVINCE_FILE = "province.json"
+LAMBDA_TASK_ROOT = "/var/task"
+
+
+def build_asset(
+    mode: BundleMode | None = None,
+    platform: Platform = LAMBDA_ARM64,
+    extra_files: dict[str, str] | None = None,
+) -> Path:
+    """The directory to hand to `lambda.Code.from_asset`, built (or reused) now; `extra_files` (name →
+    text) are added at its top, in a copy of hard links keyed by their content."""
+    base = _build_base(mode, platform)
+    if not extra_files:
+        return base
+    digest = hashlib.sha256(json.dumps(extra_files, sort_keys=True).encode()).hexdigest()[:16]
+    target = base.with_name(f"{base.name}-x{digest}")
+    if not target.exists():
+        staging = target.with_name(target.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(base, staging, copy_function=os.link)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        staging.rename(target)
+    return target
+
+
+def _build_base(mode: BundleMode | None, platform: Platform) -> Path:
     mode = mode or mode_from_env()
     source_key = _tree_digest(ROOT / "functions")
     if mode is BundleMode.SOURCE:

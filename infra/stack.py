@@ -92,7 +92,9 @@ class ProvinceStack(Stack):
             retention=keep,
             tracing=tracing,
         )
-        code = code or lambda_.Code.from_asset(str(bundle.build_asset()))
+        code = code or lambda_.Code.from_asset(
+            str(bundle.build_asset(extra_files={bundle.PROVINCE_FILE: province.to_json()}))
+        )
         sms_route = SmsRoute(
             sns_sms=deploy.sns_sms,
             provider_url=deploy.sms_provider_url,
@@ -114,8 +116,6 @@ class ProvinceStack(Stack):
                 "CONSOLE_UPLOAD_ORIGINS": evidence_upload_origins(
                     self.messaging.buckets["evidence"].bucket_name, deploy.region, deploy.facts.dns_suffix
                 ),
-                # Where ratings go upward, and how each target codes them (no secret in it).
-                "EXPORT_TARGETS": targets_to_json(deploy.export_targets),
             },
             tables=self.data.tables,
             topics=self.messaging.topics,
@@ -164,13 +164,20 @@ class ProvinceStack(Stack):
         key_kinds = self.api.key_kinds_json()
         for fn in http.values():
             fn.add_environment("CHANNEL_KEY_KINDS", key_kinds)
+        # Where ratings go upward, and how each target codes them (no secret in it): the export's
+        # functions only, as Lambda's environment holds 4 KB in all.
+        for deployed in deployed_functions():
+            if topology.EXPORT_KEY in deployed.needs.secrets:
+                self.functions.functions[deployed.name].add_environment(
+                    "EXPORT_TARGETS", targets_to_json(deploy.export_targets)
+                )
 
         timeouts = {f.name: f.sizing.timeout_seconds for f in deployed_functions()}
         for name in authorizers:
             timeouts[name] = 10
         rate = self.functions.functions.get("rate")
         events_log = self.functions.functions.get("ticket-events-log")
-        export_daily = self.functions.functions.get("export-reconcile-daily")
+        export_daily = self.functions.functions.get("export-events")
         self.monitoring = Monitoring(
             self,
             "Monitoring",

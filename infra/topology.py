@@ -157,12 +157,15 @@ SMS_PROVIDER_KEY = "sms-provider-key"
 # ledger, queues reconciliations, signs with the targets' key. Every export handler shares the settings.
 EXPORT_RECONCILE_QUEUE = "export-reconcile"
 EXPORT_KEY = "export-target-key"
+EXPORT_HANDLER = "functions.export.handlers:handler"
 EXPORT_NEEDS = Needs(
     reads=("ratings", "directory"),
     writes=("export",),
     sends=(EXPORT_RECONCILE_QUEUE,),
     secrets=(EXPORT_KEY,),
 )
+
+EXPORT_SIZING = Sizing(timeout_seconds=300)
 
 HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction(
@@ -325,42 +328,31 @@ EVENT_SOURCES: tuple[EventSource, ...] = (
         batch_size=10,
         needs=Needs(writes=("tickets",), appends=("ticket-trail",)),
     ),
-    # Ratings and ticket outcomes into the export's pending set, exactly once (functions/export/stream.py).
+    # The export's one event function (functions/export/handlers.py): ratings and ticket outcomes into
+    # the pending set exactly once; every minute bounded batches up to every target and each day's
+    # reconciliation when due; POST /v1/export/reconcile's queue.
     EventSource(
         "export",
-        "functions.export.stream:handler",
+        EXPORT_HANDLER,
         "dynamodb-stream",
         "ratings",
         batch_size=100,
+        # every rating and every change of it (an appeal, a ticket outcome); a removal exports nothing
+        filters=({"eventName": ["INSERT", "MODIFY"]},),
         needs=EXPORT_NEEDS,
+        sizing=EXPORT_SIZING,
     ),
-    # Bounded batches up to every target (each target's batch size and records per run are its own).
     EventSource(
-        "export-sender",
-        "functions.export.handlers:send",
-        "schedule",
-        "rate(1 minute)",
-        needs=EXPORT_NEEDS,
-        sizing=Sizing(timeout_seconds=120),
+        "export", EXPORT_HANDLER, "schedule", "rate(1 minute)", needs=EXPORT_NEEDS, sizing=EXPORT_SIZING
     ),
-    # Yesterday reconciled, and the day before checked for records unacknowledged after T+1 (02:30 China).
     EventSource(
-        "export-reconcile-daily",
-        "functions.export.handlers:reconcile_daily",
-        "schedule",
-        "cron(30 18 * * ? *)",
-        needs=EXPORT_NEEDS,
-        sizing=Sizing(timeout_seconds=600),
-    ),
-    # POST /v1/export/reconcile: one day of one target per message.
-    EventSource(
-        "export-reconcile",
-        "functions.export.handlers:reconcile_requested",
+        "export",
+        EXPORT_HANDLER,
         "sqs",
         EXPORT_RECONCILE_QUEUE,
         batch_size=1,
         needs=EXPORT_NEEDS,
-        sizing=Sizing(timeout_seconds=600),
+        sizing=EXPORT_SIZING,
     ),
     # Logs ticket events, nothing else: no data, no secret.
     EventSource(

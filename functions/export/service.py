@@ -299,10 +299,19 @@ class ExportService:
             "unknown_at_target": list(comparison.unknown_at_target),
             "unacknowledged": len(unacknowledged),
             "overdue": late and bool(unacknowledged),
+            "after_t_plus_1": late,
             "digest": mapping.digest(r.natural_key for r in current if r.natural_key),
         }
         self._ledger.save_summary(target.name, day, summary)
         return summary
+
+    def reconciliation_due(self, target_name: str, day: str) -> bool:
+        """Whether the schedule still owes `day` a reconciliation: none yet, or none since its T+1."""
+        summary = self._ledger.summary(target_name, day)
+        if summary is None:
+            return True
+        late_now = overdue(day, self._clock().astimezone(self._zone))
+        return late_now and not summary.get("after_t_plus_1", False)
 
     def days_to_reconcile(self) -> list[str]:
         """The daily run: yesterday (complete now) and the day before (its T+1 has just passed)."""

@@ -59,6 +59,16 @@ ZHEJIANG_CHANNELS: Mapping[str, str] = MappingProxyType(
 # userProp of the interfaces (个人 1, 法人 2); GB A.4's list differs from 5 on.
 INTERFACE_RATER_KINDS: Mapping[str, str] = MappingProxyType({"person": "1", "enterprise": "2"})
 
+# The shipped code tables, by the name a target's JSON may give instead of the table.
+PRESETS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "gbt": GBT_CHANNEL_NAMES,
+        "interface": INTERFACE_CHANNELS,
+        "zhejiang": ZHEJIANG_CHANNELS,
+        "interface_rater_kinds": INTERFACE_RATER_KINDS,
+    }
+)
+
 GBT_TIME = "%Y%m%dT%H%M%S"  # GB/T 39046 table 9 (table 2 gives it without the T)
 INTERFACE_TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -127,10 +137,21 @@ class ExportTarget:
         return replace(self, endpoint=endpoint, statistics_endpoint=statistics_endpoint)
 
     def to_dict(self) -> dict[str, Any]:
+        """Compact (Lambda's environment holds 4 KB in all): fields at their defaults are left out and a
+        shipped code table is named ("@gbt"), not spelled out."""
         data: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
+        for name, spec in self.__dataclass_fields__.items():
             value = getattr(self, name)
-            data[name] = dict(value) if isinstance(value, Mapping) else value
+            if isinstance(value, Mapping):
+                preset = next((f"@{k}" for k, table in PRESETS.items() if dict(table) == dict(value)), None)
+                value = preset or dict(value)
+            default = spec.default_factory() if callable(spec.default_factory) else spec.default
+            if isinstance(default, Mapping):
+                default = next(
+                    (f"@{k}" for k, table in PRESETS.items() if dict(table) == dict(default)), dict(default)
+                )
+            if name in ("name", "mapping", "endpoint", "data_source", "channel_codes") or value != default:
+                data[name] = list(value) if isinstance(value, tuple) else value
         return data
 
     @classmethod
@@ -138,7 +159,12 @@ class ExportTarget:
         values = dict(data)
         for name in ("channel_codes", "rater_kinds", "tag_codes"):
             if name in values:
-                values[name] = MappingProxyType({str(k): str(v) for k, v in values[name].items()})
+                table = values[name]
+                if isinstance(table, str) and table.startswith("@"):
+                    if table[1:] not in PRESETS:
+                        raise TargetError(f"unknown code table {table!r}")
+                    table = PRESETS[table[1:]]
+                values[name] = MappingProxyType({str(k): str(v) for k, v in table.items()})
         for name in ("wants", "required_codes"):
             if name in values:
                 values[name] = tuple(values[name])
@@ -149,7 +175,9 @@ class ExportTarget:
 
 
 def targets_to_json(targets: tuple[ExportTarget, ...]) -> str:
-    return json.dumps([t.to_dict() for t in targets], ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        [t.to_dict() for t in targets], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
 
 
 def targets_from_json(text: str) -> tuple[ExportTarget, ...]:

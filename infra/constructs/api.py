@@ -203,8 +203,10 @@ class Api(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # One invoke permission per function for this API (not one per method): a stack near
+        # CloudFormation's 500 resources cannot spend one on every route.
         integrations = {
-            name: apigateway.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+            name: apigateway.LambdaIntegration(fn, proxy=True, scope_permission_to_method=False)
             for name, fn in functions.items()
         }
         # Path parameters are checked before the function runs; bodies are the function's (one error shape).
@@ -223,7 +225,7 @@ class Api(Construct):
                 integration = apigateway.LambdaIntegration(
                     functions[route.function],
                     proxy=True,
-                    allow_test_invoke=False,
+                    scope_permission_to_method=False,
                     cache_key_parameters=sorted(parameters),
                 )
             self.methods[(route.path, route.method)] = resource.add_method(

@@ -29,7 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra import topology
+from infra import bundle, topology
 from infra.constructs.grants import grant, grant_secret, via_service
 from infra.naming import construct_id, env_name, handler_path
 
@@ -351,8 +351,10 @@ def execution_arns(scope: Construct, prefix: str, machine: str) -> str:
 def province_environment(stack: Stack, *, prefix: str, province_json: str, stage: str) -> dict[str, str]:
     """What every function reads (functions/core/settings.py)."""
     json.loads(province_json)  # fail at synth, not at the first request
+    # The configuration itself is a file of the code asset (infra/bundle.py: the environment's 4 KB
+    # would not hold it); `province_json` is checked here so that a bad one fails the synth.
     return {
-        "PROVINCE_CONFIG": province_json,
+        "PROVINCE_CONFIG_FILE": f"{bundle.LAMBDA_TASK_ROOT}/{bundle.PROVINCE_FILE}",
         "TABLE_PREFIX": prefix,
         "STAGE": stage,
         "POWERTOOLS_METRICS_NAMESPACE": "Haochaping",

@@ -67,8 +67,8 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
     try:
         second = rate(api, channel_headers)
         time.sleep(3)
-        ran = api.request("POST", "/local/schedules/export-sender")
-        assert ran.status == 200 and "national" in ran.json()["result"]
+        ran = api.request("POST", "/local/schedules/export")
+        assert ran.status == 200 and "national" in ran.json()["result"]["sent"]
         assert f"{second}#1" not in received(api, "national")
     finally:
         mode(api, "national", mode="ok")
@@ -87,7 +87,7 @@ def test_a_days_export_reaches_the_receivers_and_reconciles(api, channel_headers
 def test_the_schedules_are_listed_and_a_bad_reconcile_request_is_a_400(api, admin_headers):
     answer = api.get("/local/schedules")
     names = {s["name"] for s in answer.json()["schedules"]}
-    assert {"export-sender", "export-reconcile-daily", "sms-release"} <= names
+    assert {"export", "sms-release"} <= names
     assert api.request("POST", "/local/schedules/no-such-job").status == 404
     bad = api.send_json("POST", "/v1/export/reconcile", {"date": "yesterday"}, admin_headers)
     assert bad.status == 400 and bad.json()["error"] == "validation"

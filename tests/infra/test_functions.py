@@ -42,12 +42,18 @@ def test_handlers_are_the_topologys_references(template):
     assert topology.AUTHORIZER.replace(":", ".") in handlers
 
 
-def test_the_rate_function_may_write_its_tables_queue_its_jobs_and_read_its_secret_and_nothing_else(template):
+def test_the_rate_function_may_write_its_tables_queue_its_jobs_and_read_its_secret_and_nothing_else(
+    template, synthesized
+):
     logical_id, props = _functions(template)["haochaping-guizhou-rate"]
     env = props["Environment"]["Variables"]
     for name in ("RATINGS_TABLE", "CASES_TABLE", "DIRECTORY_TABLE", "PERSONAL_DATA_SECRET_ARN"):
         assert name in env
-    assert json.loads(env["PROVINCE_CONFIG"])["code"] == "520000000000"
+    # The province's configuration is a file of the code asset (the environment's 4 KB would not hold it)
+    assert "PROVINCE_CONFIG" not in env
+    assert env["PROVINCE_CONFIG_FILE"] == "/var/task/province.json"
+    asset = synthesized.outdir / f"asset.{props['Code']['S3Key'].removesuffix('.zip')}"
+    assert json.loads((asset / "province.json").read_text(encoding="utf-8"))["code"] == "520000000000"
     assert props["ReservedConcurrentExecutions"] == 200
     role = props["Role"]["Fn::GetAtt"][0]
     statements = [

@@ -83,10 +83,12 @@ def test_each_stream_consumer_is_a_function_with_a_bounded_mapping_and_an_on_fai
     assert ("audit-stream", 500, 5) in consumers
     for name, batch, retries in consumers:
         logical_id, _ = _function(future, name)
+        # its stream mapping (a function may also have a queue's: the export's one event function)
         (mapping,) = [
             m["Properties"]
             for m in mappings.values()
             if m["Properties"]["FunctionName"] == {"Ref": logical_id}
+            and "StartingPosition" in m["Properties"]
         ]
         assert mapping["BatchSize"] == batch
         assert mapping["MaximumRetryAttempts"] == retries

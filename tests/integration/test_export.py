@@ -458,3 +458,37 @@ def test_the_status_and_reconcile_routes_are_for_admins(export):
         "Messages"
     ]
     assert json.loads(messages[0]["Body"]) == {"date": export.today, "target": "hub"}
+
+
+def test_the_one_event_function_takes_the_stream_the_schedule_and_the_queue(export):
+    from functions.export import handlers
+
+    # The stream's records
+    export.rate("one-0001")
+    (event,) = list(batches(export.pump.take(), 100))
+    assert handlers.handler(event, None) == {"batchItemFailures": []}
+
+    # The schedule: the sender, and each past day's reconciliation once (again only after its T+1)
+    export.clock.advance(301)
+    scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    first = handlers.handler(scheduled, None)
+    assert first["sent"]["national"]["acknowledged"] == 1
+    assert len(first["reconciled"]) == 4  # two targets × (yesterday, the day before)
+    assert handlers.handler(scheduled, None)["reconciled"] == {}
+    export.clock.advance(86400)
+    assert set(handlers.handler(scheduled, None)["reconciled"]) >= {f"national/{_today()}"}
+
+    # The queue of POST /v1/export/reconcile
+    message = {
+        "messageId": "m-1",
+        "receiptHandle": "r",
+        "body": json.dumps({"date": _today(), "target": "hub"}),
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:123456789012:it-export-reconcile",
+        "awsRegion": "cn-northwest-1",
+    }
+    assert handlers.handler({"Records": [message]}, None) == {"batchItemFailures": []}
+    assert export.service.status("hub", _today())["reconciliation"] is not None
