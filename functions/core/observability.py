@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -88,6 +88,30 @@ def batch_scope(function: str, event: Mapping[str, Any], context: Any) -> Iterat
     finally:
         logger.remove_keys(["batch_size"])
         end_request()
+
+
+def consume_batch(
+    function: str,
+    event: dict[str, Any],
+    context: Any,
+    record_handler: Callable[[Any], None],
+    source: Literal["sqs", "dynamodb-stream"],
+) -> dict[str, Any]:
+    """Every plain stream or queue consumer: one record at a time through Powertools' batch processor
+    (failures reported per record, the rest of the batch goes on), inside the batch's observability
+    scope. Consumers with a processor of their own (the indices' counting) use batch_scope directly."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    event_type = EventType.SQS if source == "sqs" else EventType.DynamoDBStreams
+    with batch_scope(function, event, context):
+        return dict(
+            process_partial_response(
+                event=event,
+                record_handler=record_handler,
+                processor=BatchProcessor(event_type),
+                context=context,
+            )
+        )
 
 
 @contextmanager

@@ -72,16 +72,6 @@ def _reconcile_one(record: Any) -> None:
 
 
 def reconcile_requested(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from functions.core.observability import consume_batch
 
-    from functions.core.observability import batch_scope
-
-    with batch_scope("export", event, context):
-        return dict(
-            process_partial_response(
-                event=event,
-                record_handler=_reconcile_one,
-                processor=BatchProcessor(EventType.SQS),
-                context=context,
-            )
-        )
+    return consume_batch("export", event, context, _reconcile_one, "sqs")

@@ -21,16 +21,6 @@ def take(record: Any) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from functions.core.observability import consume_batch
 
-    from functions.core.observability import batch_scope
-
-    with batch_scope("export", event, context):
-        return dict(
-            process_partial_response(
-                event=event,
-                record_handler=take,
-                processor=BatchProcessor(EventType.DynamoDBStreams),
-                context=context,
-            )
-        )
+    return consume_batch("export", event, context, take, "dynamodb-stream")

@@ -14,17 +14,9 @@ from functions.sms import wiring
 
 
 def _batch(event: dict[str, Any], context: Any, record_handler: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from functions.core.observability import consume_batch
 
-    from functions.core.observability import batch_scope
-
-    with batch_scope("sms", event, context):
-        return process_partial_response(
-            event=event,
-            record_handler=record_handler,
-            processor=BatchProcessor(EventType.SQS),
-            context=context,
-        )
+    return consume_batch("sms", event, context, record_handler, "sqs")
 
 
 def _send_one(record: Any) -> None:

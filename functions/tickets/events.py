@@ -16,13 +16,9 @@ def log_event(record: dict[str, Any]) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.SQS)
+    from functions.core.observability import consume_batch
 
     def record_handler(record: Any) -> None:
         log_event(record.raw_event)
 
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return consume_batch("tickets", event, context, record_handler, "sqs")

@@ -36,13 +36,9 @@ def _binary_decoded(value: Any) -> Any:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    from functions.core.observability import consume_batch
 
     def record_handler(record: Any) -> None:
         open_ticket_for(record.raw_event)
 
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return consume_batch("tickets", event, context, record_handler, "dynamodb-stream")
