@@ -236,13 +236,16 @@ def _reads_and_changes(url: str, people: dict[str, str], size_name: str) -> None
     line(
         "re-parent: entries rewritten by the job", job.get("processed"), "", f"regions alone: {descendants:,}"
     )
+    # A 200 is an accepted rating too: the SDK retried a write that had landed (the embedded AWS
+    # answered late under the job's load), and the idempotency key answered it as the same rating.
+    taken = accepted[201] + accepted[200]
     line(
-        "ratings during the job: accepted / other",
-        f"{accepted[201]} / {sum(accepted.values()) - accepted[201]}",
+        "ratings during the job: created / answered as already stored / refused",
+        f"{accepted[201]} / {accepted[200]} / {sum(accepted.values()) - taken}",
     )
-    if now_under != [MOVED_COUNTY, "520000000000"] or sum(accepted.values()) != accepted[201]:
+    if now_under != [MOVED_COUNTY, "520000000000"] or sum(accepted.values()) != taken:
         raise AssertionError(f"after the move: path ends {now_under}, answers {dict(accepted)}")
-    note("after the job, the moved county's staff show the new path; every rating meanwhile was 201")
+    note("after the job, the moved county's staff show the new path; every rating meanwhile was accepted")
 
 
 def _wait_for_job(url: str, people: dict[str, str], job_id: str) -> dict[str, Any]:
