@@ -16,7 +16,7 @@ import json
 import time
 from typing import Any
 
-from tests.bench.figures import heading, line, note
+from tests.bench.figures import heading, line, note, silenced
 
 DEPARTMENT = "D52010001"
 WINDOW = "W5201000101"
@@ -180,14 +180,8 @@ def measure() -> list[tuple[Any, ...]]:
 
 
 def main() -> None:
-    import contextlib
-    import logging
-    import os
-
     heading("console pages: weight and requests, cold, in headless chromium on the local stack")
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        figures = measure()
+    figures = silenced(measure)
     for args in figures:
         line(*args)
     note(

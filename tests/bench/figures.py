@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -52,3 +53,18 @@ def quick() -> bool:
     import os
 
     return os.environ.get("BENCH") == "quick"
+
+
+T = TypeVar("T")
+
+
+def silenced(measure: Callable[[], T]) -> T:
+    """Run a measurement of the local stack with its output discarded: the stack's threads print log
+    and metric lines and moto's server its requests, so the figures are printed once it has stopped."""
+    import contextlib
+    import logging
+    import os
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        return measure()

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.bench.dynamodb_cost import item_size
-from tests.bench.figures import heading, line, median, ms, note, percentile
+from tests.bench.figures import heading, line, median, ms, note, percentile, silenced
 from tests.bench.harness import CallRecorder
 
 RATINGS = 400
@@ -117,16 +117,8 @@ def periods(kind: str, n: int) -> list[str]:
 
 
 def main() -> None:
-    import contextlib
-    import logging
-    import os
-
     heading("public summary: read cost and latency on the local stack")
-    # The stack's threads print log and metric lines and moto's server its requests: they go to
-    # /dev/null while it runs, and the figures are printed once it has stopped.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        figures = measure()
+    figures = silenced(measure)
     for args in figures:
         if len(args) == 1:
             note(str(args[0]))
